@@ -1,0 +1,18 @@
+"""The ``holdfast`` command: each module below registers its subcommands on ``app``."""
+
+from __future__ import annotations
+
+import holdfast.cli.simulate_cmd  # noqa: F401  (registers commands)
+from holdfast.cli import (
+    db_cmd,  # noqa: F401  (registers commands)
+    import_cmd,  # noqa: F401  (registers commands)
+    version_cmd,  # noqa: F401  (registers commands)
+)
+from holdfast.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``holdfast`` console script."""
+    app()

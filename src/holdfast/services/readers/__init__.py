@@ -1,0 +1,1 @@
+"""Reading export files (CSV, TSV, whitespace text, Parquet, JSON Lines) into checked tables."""
