@@ -4,7 +4,6 @@ PostgreSQL, from the raw transactions, plus small hand-made cases."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import ibis
@@ -20,8 +19,6 @@ from holdfast.errors import UserError
 pytestmark = pytest.mark.filterwarnings(
     "ignore:The 'future.infer_string' option is deprecated:pandas.errors.Pandas4Warning"
 )
-
-BACKENDS = ["duckdb", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +46,9 @@ def _purchases_arrow(raw: pd.DataFrame) -> pa.Table:
     )
 
 
-@pytest.fixture(params=BACKENDS)
-def con(request) -> Iterator[ibis.BaseBackend]:
-    if request.param == "duckdb":
-        backend = ibis.duckdb.connect()
-    elif request.param == "sqlite":
-        backend = ibis.sqlite.connect()
-    else:
-        url = request.getfixturevalue("pg_server_url")
-        backend = ibis.connect(url.replace("postgresql+psycopg://", "postgres://", 1))
-    yield backend
-    backend.disconnect()
+@pytest.fixture
+def con(backend):
+    return backend
 
 
 def _run(expr) -> pd.DataFrame:

@@ -1,0 +1,55 @@
+"""Brute-force reference implementations of the metric definitions (DESIGN.md), in plain
+Python, for comparing the SQL results against on small data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from holdfast.analytics.calendar import periods_frame
+
+
+def retention_oracle(
+    purchases: pd.DataFrame, grain: str, window_days: int, as_of: dt.date
+) -> pd.DataFrame:
+    """S, E, N, retained ... per period straight from the definitions.
+
+    ``purchases``: columns customer_id, order_date (date), amount.
+    """
+    days = purchases[purchases.order_date <= as_of]
+    first = days.order_date.min()
+    frame = periods_frame(first, as_of, grain)
+    window = dt.timedelta(days=window_days)
+    end_of_data = as_of + dt.timedelta(days=1)
+    acquired = days.groupby("customer_id").order_date.min()
+
+    def active(boundary: dt.date) -> set[str]:
+        hit = days[(days.order_date >= boundary - window) & (days.order_date < boundary)]
+        return set(hit.customer_id)
+
+    rows = []
+    for period in frame.itertuples():
+        close = min(period.end, end_of_data)
+        s, e = active(period.start), active(close)
+        new = set(acquired[(acquired >= period.start) & (acquired < period.end)].index)
+        inside = days[(days.order_date >= period.start) & (days.order_date < period.end)]
+        per_buyer = inside.groupby("customer_id").size()
+        retained = len(s & e)
+        rows.append(
+            {
+                "period": period.period,
+                "partial": period.partial,
+                "customers_start": len(s),
+                "customers_end": len(e),
+                "new_customers": len(new),
+                "retained": retained,
+                "reactivated": len(e) - len(new) - retained,
+                "lost": len(s) - retained,
+                "buyers": int(per_buyer.size),
+                "orders": len(inside),
+                "revenue": float(inside.amount.sum()),
+                "repeat_buyers": int((per_buyer >= 2).sum()),
+            }
+        )
+    return pd.DataFrame(rows)
