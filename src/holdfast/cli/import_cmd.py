@@ -9,13 +9,29 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from holdfast.cli.app import DbOption, command, console
+from holdfast.cli.reading import (
+    READING,
+    AmountColumn,
+    CancelPrefix,
+    ColumnNames,
+    CustomerColumn,
+    DateColumn,
+    DateFormat,
+    DecimalComma,
+    Delimiter,
+    Encoding,
+    NoHeader,
+    OrderColumn,
+    RefundedColumn,
+    StatusColumn,
+    column_names,
+    mapping_flag,
+)
 from holdfast.config import load_settings
 from holdfast.errors import UserError
 from holdfast.services.ingest import ImportRequest, import_file
 from holdfast.services.readers.source import ReadSettings
 
-MAPPING = "Column mapping (default: recognised by name)"
-READING = "Reading the file"
 PROGRESS_FROM = 200_000  # rows: smaller files load before a bar would be seen
 
 HELP = (
@@ -29,12 +45,6 @@ HELP = (
     "Importing the same file again changes nothing; changed rows update their record.\n\n"
     "Example (CDNOW): holdfast import orders CDNOW_master.txt"
 )
-
-
-def _flag(flag: str, what: str):  # type: ignore[no-untyped-def]
-    return typer.Option(
-        f"--{flag}", metavar="COLUMN", help=what, rich_help_panel=MAPPING, show_default=False
-    )
 
 
 class _Bar:
@@ -89,25 +99,10 @@ def import_cmd(
             show_default=False,
         ),
     ] = None,
-    delimiter: Annotated[
-        str | None,
-        typer.Option(help="Field delimiter, e.g. ';' or tab.", rich_help_panel=READING),
-    ] = None,
-    encoding: Annotated[
-        str, typer.Option(help="Text encoding, e.g. latin-1.", rich_help_panel=READING)
-    ] = "utf-8",
-    decimal_comma: Annotated[
-        bool,
-        typer.Option("--decimal-comma", help="Amounts like 1.234,56.", rich_help_panel=READING),
-    ] = False,
-    date_format: Annotated[
-        str | None,
-        typer.Option(
-            help="strptime format of dates, e.g. %d.%m.%Y (default: detected).",
-            rich_help_panel=READING,
-            show_default=False,
-        ),
-    ] = None,
+    delimiter: Delimiter = None,
+    encoding: Encoding = "utf-8",
+    decimal_comma: DecimalComma = False,
+    date_format: DateFormat = None,
     timezone: Annotated[
         str | None,
         typer.Option(
@@ -117,59 +112,36 @@ def import_cmd(
             show_default=False,
         ),
     ] = None,
-    no_header: Annotated[
-        bool,
-        typer.Option("--no-header", help="The first line is data.", rich_help_panel=READING),
-    ] = False,
-    columns: Annotated[
-        str | None,
-        typer.Option(
-            metavar="A,B,C",
-            help="Names of the file's columns, for a file without a header line.",
-            rich_help_panel=READING,
-            show_default=False,
-        ),
-    ] = None,
-    customer: Annotated[str | None, _flag("customer", "Customer id.")] = None,
-    order: Annotated[str | None, _flag("order", "Order id (orders, order lines).")] = None,
-    date: Annotated[
-        str | None,
-        _flag("date", "Main time: ordered, signed up, started or responded at."),
-    ] = None,
-    amount: Annotated[
-        str | None, _flag("amount", "Amount (orders: gross; subscriptions: monthly).")
-    ] = None,
-    status: Annotated[str | None, _flag("status", "Order status.")] = None,
-    refunded: Annotated[str | None, _flag("refunded", "Refunded amount of an order.")] = None,
+    no_header: NoHeader = False,
+    columns: ColumnNames = None,
+    customer: CustomerColumn = None,
+    order: OrderColumn = None,
+    date: DateColumn = None,
+    amount: AmountColumn = None,
+    status: StatusColumn = None,
+    refunded: RefundedColumn = None,
     currency_column: Annotated[
-        str | None, _flag("currency-column", "ISO 4217 currency per order.")
+        str | None, mapping_flag("currency-column", "ISO 4217 currency per order.")
     ] = None,
-    email: Annotated[str | None, _flag("email", "Customer e-mail.")] = None,
-    name: Annotated[str | None, _flag("name", "Customer name.")] = None,
-    phone: Annotated[str | None, _flag("phone", "Customer phone.")] = None,
-    country: Annotated[str | None, _flag("country", "Customer country (ISO 3166).")] = None,
-    birthday: Annotated[str | None, _flag("birthday", "Customer birthday.")] = None,
-    line: Annotated[str | None, _flag("line", "Line number within an order.")] = None,
-    product: Annotated[str | None, _flag("product", "Product id.")] = None,
-    product_name: Annotated[str | None, _flag("product-name", "Product name.")] = None,
-    category: Annotated[str | None, _flag("category", "Product category.")] = None,
-    quantity: Annotated[str | None, _flag("quantity", "Quantity of a line.")] = None,
-    unit_price: Annotated[str | None, _flag("unit-price", "Unit price of a line.")] = None,
-    subscription: Annotated[str | None, _flag("subscription", "Subscription id.")] = None,
-    plan: Annotated[str | None, _flag("plan", "Subscription plan.")] = None,
-    ended: Annotated[str | None, _flag("ended", "Subscription end time.")] = None,
-    response: Annotated[str | None, _flag("response", "Survey response id.")] = None,
-    survey: Annotated[str | None, _flag("survey", "Survey name (default nps).")] = None,
-    score: Annotated[str | None, _flag("score", "Survey score 0–10.")] = None,
-    comment: Annotated[str | None, _flag("comment", "Survey comment.")] = None,
-    cancel_prefix: Annotated[
-        str | None,
-        typer.Option(
-            metavar="PREFIX",
-            help="Order ids starting with PREFIX are cancellation invoices (e.g. C).",
-            show_default=False,
-        ),
-    ] = None,
+    email: Annotated[str | None, mapping_flag("email", "Customer e-mail.")] = None,
+    name: Annotated[str | None, mapping_flag("name", "Customer name.")] = None,
+    phone: Annotated[str | None, mapping_flag("phone", "Customer phone.")] = None,
+    country: Annotated[str | None, mapping_flag("country", "Customer country (ISO 3166).")] = None,
+    birthday: Annotated[str | None, mapping_flag("birthday", "Customer birthday.")] = None,
+    line: Annotated[str | None, mapping_flag("line", "Line number within an order.")] = None,
+    product: Annotated[str | None, mapping_flag("product", "Product id.")] = None,
+    product_name: Annotated[str | None, mapping_flag("product-name", "Product name.")] = None,
+    category: Annotated[str | None, mapping_flag("category", "Product category.")] = None,
+    quantity: Annotated[str | None, mapping_flag("quantity", "Quantity of a line.")] = None,
+    unit_price: Annotated[str | None, mapping_flag("unit-price", "Unit price of a line.")] = None,
+    subscription: Annotated[str | None, mapping_flag("subscription", "Subscription id.")] = None,
+    plan: Annotated[str | None, mapping_flag("plan", "Subscription plan.")] = None,
+    ended: Annotated[str | None, mapping_flag("ended", "Subscription end time.")] = None,
+    response: Annotated[str | None, mapping_flag("response", "Survey response id.")] = None,
+    survey: Annotated[str | None, mapping_flag("survey", "Survey name (default nps).")] = None,
+    score: Annotated[str | None, mapping_flag("score", "Survey score 0–10.")] = None,
+    comment: Annotated[str | None, mapping_flag("comment", "Survey comment.")] = None,
+    cancel_prefix: CancelPrefix = None,
     currency: Annotated[
         str | None,
         typer.Option(
@@ -222,7 +194,7 @@ def import_cmd(
         "score": score,
         "comment": comment,
     }
-    names = tuple(c.strip() for c in columns.split(",")) if columns else None
+    names = column_names(columns)
     settings = load_settings(database_url=db)
     request = ImportRequest(
         kind=kind,

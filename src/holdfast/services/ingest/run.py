@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 import zoneinfo
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from holdfast.domain.columns import ColumnMapping, resolve_mapping, spec_for
@@ -23,9 +25,10 @@ from holdfast.services.ingest.orders import order_records
 from holdfast.services.ingest.records import Records, keyed_records, line_records
 from holdfast.services.ingest.rejects import write_rejects
 from holdfast.services.ingest.request import ImportRequest, ImportSummary, Observer, Quiet
-from holdfast.services.readers.canonical import Canonical, ConvertSettings, to_canonical
+from holdfast.services.readers.canonical import ROW, Canonical, ConvertSettings, to_canonical
 from holdfast.services.readers.issues import Issues, plural
 from holdfast.services.readers.source import Source, read_source
+from holdfast.services.readers.values import as_text
 from holdfast.store.engine import connect_or_explain, create_store_engine
 from holdfast.store.tables import ImportRun, StoreSetting
 
@@ -44,24 +47,14 @@ def import_file(
     observer = observer or Quiet()
     began = time.perf_counter()
     started_at = datetime.now(UTC).replace(tzinfo=None)
-    spec = spec_for(request.kind)
     zone = _zone(request.timezone or timezone)
-    source = read_source(request.path, request.read)
-    observer.note(f"Reading {source.name}: {source.describe()}")
-    mapping = resolve_mapping(spec, source.table.column_names, request.columns)
-    observer.note(_mapping_note(mapping))
+    source, mapping = _open(request, observer)
     upgrade_store(url)
     engine = create_store_engine(url)
     try:
         store_currency = _store_currency(engine)
         currency = _currency(request.currency, store_currency, default_currency)
-        settings = ConvertSettings(zone, request.date_format, request.decimal_comma, currency)
-        canonical = to_canonical(source, mapping, settings)
-        for column, fmt in canonical.date_formats.items():
-            observer.note(f"Dates in {mapping.source[column]!r} read as {fmt} ({zone})")
-        records = _records(canonical, source.issues, request, currency)
-        for note in records.notes:
-            observer.note(note)
+        records = _convert(source, mapping, request, (zone, currency), observer)
         summary = _write(
             engine,
             records,
@@ -77,6 +70,34 @@ def import_file(
     if request.rejects is not None and not request.dry_run:
         write_rejects(request.rejects, source.table, source.issues)
     return replace(summary, seconds=time.perf_counter() - began)
+
+
+def _open(request: ImportRequest, observer: Observer) -> tuple[Source, ColumnMapping]:
+    """Read the file and match its columns to the kind's canonical ones."""
+    source = read_source(request.path, request.read)
+    observer.note(f"Reading {source.name}: {source.describe()}")
+    mapping = resolve_mapping(spec_for(request.kind), source.table.column_names, request.columns)
+    observer.note(_mapping_note(mapping))
+    return source, mapping
+
+
+def _convert(
+    source: Source,
+    mapping: ColumnMapping,
+    request: ImportRequest,
+    zone_currency: tuple[str, str],
+    observer: Observer,
+) -> Records:
+    """Typed canonical records of the kind; bad values land in ``source.issues``."""
+    zone, currency = zone_currency
+    settings = ConvertSettings(zone, request.date_format, request.decimal_comma, currency)
+    canonical = to_canonical(source, mapping, settings)
+    for column, fmt in canonical.date_formats.items():
+        observer.note(f"Dates in {mapping.source[column]!r} read as {fmt} ({zone})")
+    records = _records(canonical, source.issues, request, currency)
+    for note in records.notes:
+        observer.note(note)
+    return records
 
 
 def _write(
@@ -224,3 +245,56 @@ def _record_run(
         )
         .returning(ImportRun.id)
     ).scalar_one()
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file read and checked like an import, but kept in memory (for reports).
+
+    ``table``: canonical columns of its kind; for orders, money in minor units of
+    ``currency`` (order_id, customer_id, ordered_at, amount, refunded, status, currency)."""
+
+    table: pa.Table
+    currency: str
+    source_name: str
+    rejected: int
+
+
+def read_checked_file(
+    request: ImportRequest,
+    observer: Observer | None = None,
+    *,
+    timezone: str = "UTC",
+    default_currency: str = "USD",
+) -> CheckedFile:
+    """Read and check a file as ``holdfast import KIND`` would, without a store.
+
+    Bad rows raise InputError naming each problem, unless ``request.rejects`` is given: then
+    they are written there and left out. Refunds of orders missing from the file are bad rows.
+    """
+    observer = observer or Quiet()
+    zone = _zone(request.timezone or timezone)
+    source, mapping = _open(request, observer)
+    currency = _currency(request.currency, None, default_currency)
+    records = _convert(source, mapping, request, (zone, currency), observer)
+    if records.refunds is not None and records.refunds.num_rows:
+        header = mapping.source.get("amount", "amount")
+        rows = records.refunds[ROW].to_numpy()
+        shown = as_text(source.table.column(header)).take(pa.array(rows)).to_pylist()
+        source.issues.add(
+            rows,
+            header,
+            "a negative amount refunds an order that is not in this file (if ids with a prefix "
+            "such as 'C' are cancellation invoices, give --cancel-prefix C)",
+            shown,
+        )
+    table = records.table
+    if source.issues:
+        if request.rejects is None:
+            raise _refusal(source, request)
+        write_rejects(request.rejects, source.table, source.issues)
+        bad = pa.array(source.issues.bad_rows(), pa.int64())
+        table = table.filter(pc.invert(pc.is_in(table[ROW], value_set=bad)))
+    return CheckedFile(
+        table.drop_columns([ROW]), currency, source.name, _rejected_count(source.issues)
+    )

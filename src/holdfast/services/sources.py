@@ -1,0 +1,220 @@
+"""Where analytics read from: an export file (DuckDB in memory) or the store's own database.
+
+Either way the result is a :class:`DataSource` holding an Ibis backend and the canonical
+``orders`` (and, when there are any, ``surveys``) tables with money as floats in the
+currency's units, so the analytics run where the data lives. Files are read and checked like
+an import (every bad row named, nothing analysed half), except canonical Parquet files, which
+DuckDB scans directly so that exports of any size never pass through Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from holdfast.domain.money import currency_exponent
+from holdfast.errors import InputError, Problem, UserError
+from holdfast.report.data import mask_password
+from holdfast.services.database import upgrade_store
+from holdfast.services.ingest import ImportRequest, Observer, Quiet, read_checked_file
+from holdfast.store.engine import normalize_url
+
+ORDER_COLUMNS = ("order_id", "customer_id", "ordered_at", "amount", "refunded", "status")
+ORDER_REQUIRED = ("order_id", "customer_id", "ordered_at", "amount")
+SURVEY_COLUMNS = ("response_id", "customer_id", "responded_at", "survey", "score")
+SURVEY_REQUIRED = ("response_id", "responded_at", "score")
+
+
+@dataclass
+class DataSource:
+    """Canonical orders (and surveys) on one Ibis backend; close it when done."""
+
+    backend: ibis.BaseBackend
+    orders: ir.Table
+    surveys: ir.Table | None
+    description: str
+    currency: str | None
+
+    def close(self) -> None:
+        """Release the backend's connection."""
+        self.backend.disconnect()
+
+
+def _float_money(table: pa.Table, exponent: int, columns: tuple[str, ...]) -> pa.Table:
+    for name in columns:
+        if name in table.column_names:
+            values = pc.divide(pc.cast(table[name], pa.float64()), float(10**exponent))
+            table = table.set_column(table.schema.get_field_index(name), name, values)
+    return table
+
+
+def _is_canonical_parquet(path: Path, required: tuple[str, ...], when: str) -> bool:
+    if path.suffix.lower() != ".parquet" or not path.is_file():
+        return False
+    schema = pq.read_schema(path)
+    names = set(schema.names)
+    if not set(required) <= names:
+        return False
+    kind = schema.field(when).type
+    return pa.types.is_timestamp(kind)
+
+
+def _scan_parquet(con: ibis.BaseBackend, path: Path, name: str, columns: tuple[str, ...]):
+    table = con.read_parquet(str(path), table_name=name)
+    return table.select(*[c for c in columns if c in table.columns])
+
+
+def _check_required(table: ir.Table, path: Path, required: tuple[str, ...]) -> None:
+    """Refuse nulls in required columns of a directly scanned Parquet file."""
+    counts = table.aggregate(
+        **{f"null_{c}": table[c].isnull().cast("int64").sum() for c in required}
+    ).to_pyarrow()
+    problems = [
+        Problem(f"{counts[f'null_{c}'][0].as_py():,} empty values", file=str(path), column=c)
+        for c in required
+        if (counts[f"null_{c}"][0].as_py() or 0) > 0
+    ]
+    if problems:
+        raise InputError(f"{path.name}: required columns have empty values", problems)
+
+
+def _naive_utc(table: ir.Table, column: str) -> ir.Table:
+    kind = table[column].type()
+    if getattr(kind, "timezone", None) is None:
+        return table
+    return table.mutate(**{column: table[column].cast("timestamp")})
+
+
+def _file_table(
+    con: ibis.BaseBackend,
+    request: ImportRequest,
+    name: str,
+    columns: tuple[str, tuple[str, ...], tuple[str, ...]],
+    money: tuple[str, ...],
+    observer: Observer,
+    timezone: str,
+    default_currency: str,
+) -> tuple[ir.Table, str | None]:
+    when, required, columns = columns
+    plain = not request.columns and request.read.format in (None, "parquet")
+    if plain and _is_canonical_parquet(request.path, required, when):
+        observer.note(f"Reading {request.path.name} (Parquet, scanned in place)")
+        table = _scan_parquet(con, request.path, name, columns)
+        _check_required(table, request.path, required)
+        table = _naive_utc(table, when)
+        for column in money:
+            if column in table.columns:
+                table = table.mutate(**{column: table[column].cast("float64")})
+        currency = request.currency
+        return table, currency
+    checked = read_checked_file(
+        request, observer, timezone=timezone, default_currency=default_currency
+    )
+    data = _float_money(checked.table, currency_exponent(checked.currency), money)
+    present = [c for c in columns if c in data.column_names]
+    return con.create_table(name, data.select(present), temp=True), checked.currency
+
+
+def open_file(
+    orders: ImportRequest,
+    surveys: ImportRequest | None = None,
+    observer: Observer | None = None,
+    *,
+    timezone: str = "UTC",
+    default_currency: str = "USD",
+) -> DataSource:
+    """Orders (and survey answers) from export files, in an in-memory DuckDB."""
+    observer = observer or Quiet()
+    for request in (orders, surveys):
+        if request is not None and not request.path.exists():
+            raise UserError(f"no such file: {request.path}")
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET TimeZone = 'UTC'")
+    try:
+        order_table, currency = _file_table(
+            con,
+            replace(orders, kind="orders"),
+            "orders",
+            ("ordered_at", ORDER_REQUIRED, ORDER_COLUMNS),
+            ("amount", "refunded"),
+            observer,
+            timezone,
+            default_currency,
+        )
+        survey_table = None
+        if surveys is not None:
+            survey_table, _ = _file_table(
+                con,
+                replace(surveys, kind="surveys"),
+                "surveys",
+                ("responded_at", SURVEY_REQUIRED, SURVEY_COLUMNS),
+                (),
+                observer,
+                timezone,
+                default_currency,
+            )
+    except BaseException:
+        con.disconnect()
+        raise
+    return DataSource(con, order_table, survey_table, str(orders.path), currency)
+
+
+def ibis_url(url: str) -> str:
+    """An Ibis connection URL for a store URL (SQLAlchemy driver names dropped)."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise UserError("an in-memory SQLite store holds nothing to analyse")
+        return f"sqlite://{Path(parsed.database).resolve()}"
+    return parsed.set(drivername="postgres").render_as_string(hide_password=False)
+
+
+def open_store(url: str) -> DataSource:
+    """Orders and survey answers from the store at ``url`` (migrated first if needed)."""
+    upgrade_store(url)
+    con = ibis.connect(ibis_url(url))
+    try:
+        settings = con.table("store_settings").to_pyarrow().to_pylist()
+        currency = next((s["value"] for s in settings if s["key"] == "currency"), None)
+        scale = float(10 ** currency_exponent(currency)) if currency else 100.0
+        customers = con.table("customers").select(cid="id", external="external_id")
+        raw = con.table("orders")
+        orders = raw.join(customers, raw.customer_id == customers.cid)
+        orders = orders.select(
+            order_id=orders.external_id,
+            customer_id=orders.external,
+            ordered_at=orders.ordered_at.cast("timestamp"),
+            amount=orders.amount_minor.cast("float64") / scale,
+            refunded=orders.refunded_minor.cast("float64") / scale,
+            status=orders.status,
+        )
+        answers = con.table("survey_responses")
+        surveys = answers.left_join(customers, answers.customer_id == customers.cid)
+        surveys = surveys.select(
+            response_id=surveys.external_id,
+            customer_id=surveys.external,
+            responded_at=surveys.responded_at.cast("timestamp"),
+            survey=surveys.survey,
+            score=surveys.score,
+        )
+    except BaseException:
+        con.disconnect()
+        raise
+    return DataSource(con, orders, surveys, mask_password(url), currency)
+
+
+@contextmanager
+def opened(source: DataSource) -> Iterator[DataSource]:
+    """Close the source on the way out."""
+    try:
+        yield source
+    finally:
+        source.close()
