@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from holdfast.analytics.calendar import periods_frame
@@ -53,3 +54,21 @@ def retention_oracle(
             }
         )
     return pd.DataFrame(rows)
+
+
+def headline_oracle(purchases: pd.DataFrame) -> dict:
+    """The headline numbers of a purchases frame (customer_id, order_date, amount)."""
+    per = purchases.groupby("customer_id").amount.agg(["size", "sum"])
+    customers, orders, revenue = len(per), len(purchases), float(purchases.amount.sum())
+    return {
+        "customers": customers,
+        "orders": orders,
+        "revenue": revenue,
+        "first_order": purchases.order_date.min() if orders else None,
+        "last_order": purchases.order_date.max() if orders else None,
+        "lifetime_repeat_rate": (per["size"] >= 2).mean() if customers else None,
+        "average_order_value": revenue / orders if orders else None,
+        "purchase_frequency": orders / customers if customers else None,
+        "mean_historical_clv": revenue / customers if customers else None,
+        "median_historical_clv": float(np.median(per["sum"])) if customers else None,
+    }
