@@ -4,6 +4,7 @@ Python, for comparing the SQL results against on small data."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -72,3 +73,24 @@ def headline_oracle(purchases: pd.DataFrame) -> dict:
         "mean_historical_clv": revenue / customers if customers else None,
         "median_historical_clv": float(np.median(per["sum"])) if customers else None,
     }
+
+
+#: Upper bounds (inclusive, in days) of the histogram buckets of days between purchases.
+GAP_EDGES = (7, 14, 30, 60, 90, 180, 365)
+
+
+def gaps_oracle(purchases: pd.DataFrame) -> list[int]:
+    """Days between consecutive distinct purchase days of each customer."""
+    gaps = []
+    for _, days in purchases.groupby("customer_id").order_day:
+        distinct = sorted(set(days))
+        gaps += [b - a for a, b in itertools.pairwise(distinct)]
+    return gaps
+
+
+def gap_histogram_oracle(purchases: pd.DataFrame) -> list[int]:
+    """Counts per bucket: 1-7, 8-14, ..., 181-365 days, then over 365."""
+    counts = [0] * (len(GAP_EDGES) + 1)
+    for gap in gaps_oracle(purchases):
+        counts[sum(gap > edge for edge in GAP_EDGES)] += 1
+    return counts
