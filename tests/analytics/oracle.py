@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from holdfast.analytics.calendar import periods_frame
+from holdfast.analytics.calendar import period_index, period_label, periods_frame
 
 
 def retention_oracle(
@@ -94,3 +94,30 @@ def gap_histogram_oracle(purchases: pd.DataFrame) -> list[int]:
     for gap in gaps_oracle(purchases):
         counts[sum(gap > edge for edge in GAP_EDGES)] += 1
     return counts
+
+
+def cohort_oracle(
+    purchases: pd.DataFrame, grain: str, first: dt.date, as_of: dt.date
+) -> pd.DataFrame:
+    """Cohort cells straight from the definition, one row per (cohort, age)."""
+    days = purchases[(purchases.order_date >= first) & (purchases.order_date <= as_of)].copy()
+    days["idx"] = [period_index(d, grain) for d in days.order_date]
+    cohort_of = days.groupby("customer_id").idx.min()
+    last = period_index(as_of, grain)
+    rows = []
+    for cohort, members in cohort_of.groupby(cohort_of):
+        ids = set(members.index)
+        mine = days[days.customer_id.isin(ids)]
+        for age in range(last - cohort + 1):
+            inside = mine[mine.idx == cohort + age]
+            upto = mine[mine.idx <= cohort + age]
+            rows.append(
+                {
+                    "cohort": period_label(cohort, grain),
+                    "cohort_size": len(ids),
+                    "age": age,
+                    "active_share": inside.customer_id.nunique() / len(ids),
+                    "revenue_per_member_cumulative": float(upto.amount.sum()) / len(ids),
+                }
+            )
+    return pd.DataFrame(rows)
