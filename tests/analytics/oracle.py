@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -121,3 +122,22 @@ def cohort_oracle(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def lorenz_oracle(purchases: pd.DataFrame, points: int) -> np.ndarray:
+    """Revenue share of the poorest x of customers at x = 0, 1/(points-1), ..., 1, reading the
+    piecewise-linear curve through (k/n, share of the k smallest spenders)."""
+    spend = np.sort(purchases.groupby("customer_id").amount.sum().to_numpy())
+    n = len(spend)
+    knots_x = np.arange(n + 1) / n
+    knots_y = np.concatenate([[0.0], np.cumsum(spend)]) / spend.sum()
+    return np.interp(np.linspace(0, 1, points), knots_x, knots_y)
+
+
+def top_share_oracle(purchases: pd.DataFrame, share: float) -> float | None:
+    """Revenue share of the round(share x n) biggest spenders (halves up, at least one)."""
+    spend = np.sort(purchases.groupby("customer_id").amount.sum().to_numpy())[::-1]
+    if len(spend) == 0:
+        return None
+    top = max(1, int(Fraction(str(share)) * len(spend) + Fraction(1, 2)))
+    return float(spend[:top].sum() / spend.sum())
