@@ -6,7 +6,7 @@ Run from the repository root::
     python benchmarks/bench_retention.py --orders 1000000 --runs 1      # quick
     python benchmarks/bench_retention.py --orders 100000000 --no-peer   # holdfast alone
 
-The orders are a ``holdfast simulate`` shop written once to ``benchmarks/data/`` (Parquet,
+Imports are outside the timed part for both. The orders are a ``holdfast simulate`` shop written once to ``benchmarks/data/`` (Parquet,
 same seed every time). Each measurement is a fresh process timing only the computation of the
 monthly period table (reading the Parquet file included), with its peak resident memory.
 
@@ -33,10 +33,10 @@ DATA = Path(__file__).resolve().parent / "data"
 HOLDFAST = """
 import json, sys, time
 from pathlib import Path
-began = time.perf_counter()
 from holdfast.services.ingest import ImportRequest
-from holdfast.services.reports import ReportOptions, period_metrics
+from holdfast.services.metrics import ReportOptions, period_metrics
 from holdfast.services.sources import open_file
+began = time.perf_counter()
 source = open_file(ImportRequest("orders", Path(sys.argv[1])))
 table = period_metrics(source, ReportOptions(period="month", active_window_days=365))
 source.close()

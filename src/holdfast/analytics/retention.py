@@ -7,12 +7,13 @@ CRR = (E - N) / S; retained = active at both ends; reactivated = E - N - retaine
 lost = S - retained; exact retention = retained / S; churn rate = lost / S. A period the data
 ends inside closes at the end of the data (the day after ``as_of``) and is marked partial.
 
-How it runs in one pass of SQL: each purchase day d makes its customer active at the boundary
-indexes [idx(d) + 1, idx(d + W)] (a small calendar maps days to these, see
-:mod:`holdfast.analytics.calendar`). The ranges of one customer are merged into islands
-(gaps and islands with window functions); a customer is active at boundary i when one of their
-islands [a, z] contains i. With A(i) = islands with a <= i and Z(i) = islands with z <= i,
-S_i = A(i) - Z(i - 1) and the customers active at both i and i + 1 number A(i) - Z(i).
+How it runs in one pass of SQL: purchases are grouped per customer and period, and each
+purchase period p makes its customer active at the boundary indexes [p + 1, idx(d + W)] for
+its last day d (a small calendar maps days to these, see :mod:`holdfast.analytics.calendar`).
+These ranges never move backwards, so one LAG per customer cuts them into disjoint runs
+[start, end]. With A(i) = runs with start <= i and Z(i) = runs with end <= i, the customers
+active at boundary i number S_i = A(i) - Z(i - 1), and those active at both i and i + 1 number
+A(i) - Z(i) plus the runs that start at i + 1 right where the customer's previous run ended.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import ibis.expr.types as ir
 from holdfast.analytics.calendar import (
     activity_calendar,
     day_number,
-    day_periods,
     period_index,
     periods_frame,
 )
@@ -68,33 +68,44 @@ def _in_range(purchases: ir.Table, first: dt.date, as_of: dt.date) -> ir.Table:
     )
 
 
-def activity_islands(
+def customer_periods(
     purchases: ir.Table, *, grain: str, window_days: int, first: dt.date, as_of: dt.date
 ) -> ir.Table:
-    """Per customer, the maximal runs [a, z] of boundary indexes at which they are active."""
+    """Per customer and period they bought in: orders, revenue, and ``active_to``, the last
+    boundary index their purchases in that period keep them active to."""
     calendar = ibis.memtable(
         activity_calendar(day_number(first), day_number(as_of), grain, window_days)
     )
-    days = _in_range(purchases, first, as_of)
-    days = days.select("customer_id", "order_day").distinct()
-    ranges = days.join(calendar, days.order_day == calendar.day)
-    ranges = ranges.group_by(["customer_id", "active_from"]).aggregate(
-        active_to=ranges.active_to.max()
-    )
-    before = ibis.window(group_by="customer_id", order_by="active_from", rows=(None, -1))
-    reach = ranges.active_to.max().over(before)
-    flagged = ranges.mutate(
-        starts_island=ibis.cases((reach.isnull() | (ranges.active_from > reach + 1), 1), else_=0)
-    )
-    running = ibis.cumulative_window(group_by="customer_id", order_by="active_from")
-    numbered = flagged.mutate(island=flagged.starts_island.sum().over(running))
-    return numbered.group_by(["customer_id", "island"]).aggregate(
-        a=numbered.active_from.min(), z=numbered.active_to.max()
+    rows = _in_range(purchases, first, as_of)
+    rows = rows.join(calendar, rows.order_day == calendar.day)
+    return rows.group_by(["customer_id", "period_idx"]).aggregate(
+        orders=rows.count(), revenue=rows.amount.sum(), active_to=rows.active_to.max()
     )
 
 
-def _count_by(table: ir.Table, column: str, name: str) -> ir.Table:
-    return table.group_by(idx=table[column]).aggregate(**{name: table.count()})
+def activity_pieces(periods: ir.Table) -> ir.Table:
+    """Disjoint runs [start, end] of boundary indexes at which each customer is active.
+
+    ``periods`` is :func:`customer_periods`. A purchase period p covers [p + 1, active_to];
+    ``active_to`` never decreases from one of a customer's periods to the next, so the part
+    not covered before starts after the previous period's ``active_to``. ``joined`` marks a
+    run that continues the previous one without a gap.
+    """
+    before = ibis.window(group_by="customer_id", order_by="period_idx")
+    previous = periods.active_to.lag().over(before)
+    opens = periods.period_idx + 1
+    start = ibis.cases((previous.isnull() | (opens > previous + 1), opens), else_=previous + 1)
+    pieces = periods.select(
+        "customer_id",
+        start=start,
+        end=periods.active_to,
+        joined=ibis.cases((previous.notnull() & (start == previous + 1), 1), else_=0),
+    )
+    return pieces.filter(pieces.start <= pieces.end)
+
+
+def _count_by(table: ir.Table, column: str, **aggregates: ir.Value) -> ir.Table:
+    return table.group_by(idx=table[column]).aggregate(**aggregates)
 
 
 def first_purchases(purchases: ir.Table) -> ir.Table:
@@ -102,26 +113,14 @@ def first_purchases(purchases: ir.Table) -> ir.Table:
     return purchases.group_by("customer_id").aggregate(first_day=purchases.order_day.min())
 
 
-def _period_of_day(
-    days: ir.Table, column: str, grain: str, first: dt.date, as_of: dt.date
-) -> ir.Table:
-    """``days`` with the ``period_idx`` of its day-number column."""
-    calendar = day_periods(day_number(first), day_number(as_of), grain)
-    joined = days.join(calendar, days[column] == calendar.day)
-    return joined
-
-
-def period_activity(purchases: ir.Table, *, grain: str, first: dt.date, as_of: dt.date) -> ir.Table:
-    """Per period index: buyers, orders, revenue and buyers with two or more orders."""
-    orders = _period_of_day(_in_range(purchases, first, as_of), "order_day", grain, first, as_of)
-    per_buyer = orders.group_by(["period_idx", "customer_id"]).aggregate(
-        orders=orders.count(), revenue=orders.amount.sum()
-    )
-    return per_buyer.group_by(idx=per_buyer.period_idx).aggregate(
-        buyers=per_buyer.count(),
-        orders=per_buyer.orders.sum(),
-        revenue=per_buyer.revenue.sum(),
-        repeat_buyers=ibis.cases((per_buyer.orders >= 2, 1), else_=0).sum(),
+def period_activity(periods: ir.Table) -> ir.Table:
+    """Per period index: buyers, orders, revenue and buyers with two or more orders, from
+    :func:`customer_periods`."""
+    return periods.group_by(idx=periods.period_idx).aggregate(
+        buyers=periods.count(),
+        orders=periods.orders.sum(),
+        revenue=periods.revenue.sum(),
+        repeat_buyers=ibis.cases((periods.orders >= 2, 1), else_=0).sum(),
     )
 
 
@@ -145,11 +144,14 @@ def period_table(
         {"idx": list(range(int(frame.idx.iloc[0]), last + 2))},
         schema={"idx": "int64"},
     )
-    islands = activity_islands(
+    bought = customer_periods(
         purchases, grain=grain, window_days=window_days, first=first, as_of=as_of
     )
-    counts = boundaries.left_join(_count_by(islands, "a", "a_count"), "idx").drop("idx_right")
-    counts = counts.left_join(_count_by(islands, "z", "z_count"), "idx").drop("idx_right")
+    pieces = activity_pieces(bought)
+    starts = _count_by(pieces, "start", a_count=pieces.count(), j_count=pieces.joined.sum())
+    ends = _count_by(pieces, "end", z_count=pieces.count())
+    counts = boundaries.left_join(starts, "idx").drop("idx_right")
+    counts = counts.left_join(ends, "idx").drop("idx_right")
     running = ibis.cumulative_window(order_by="idx")
     a_count = counts.a_count.fill_null(0)
     z_count = counts.z_count.fill_null(0)
@@ -157,25 +159,27 @@ def period_table(
         "idx",
         active=a_count.sum().over(running) - z_count.sum().over(running) + z_count,
         staying=a_count.sum().over(running) - z_count.sum().over(running),
+        joins=counts.j_count.fill_null(0),
     )
 
-    acquired = first_purchases(_in_range(purchases, first, as_of))
-    acquired = _period_of_day(acquired, "first_day", grain, first, as_of)
-    new = acquired.group_by(idx=acquired.period_idx).aggregate(new_customers=acquired.count())
+    acquired = bought.group_by("customer_id").aggregate(idx=bought.period_idx.min())
+    new = acquired.group_by("idx").aggregate(new_customers=acquired.count())
 
     periods = ibis.memtable(frame)
-    at_start = counts.rename(s_idx="idx")
-    at_end = counts.select(e_idx=counts.idx - 1, customers_end=counts.active)
+    at_start = counts.select(s_idx=counts.idx, active=counts.active, staying=counts.staying)
+    at_end = counts.select(
+        e_idx=counts.idx - 1, customers_end=counts.active, joins_next=counts.joins
+    )
     table = periods.join(at_start, periods.idx == at_start.s_idx)
     table = table.join(at_end, table.idx == at_end.e_idx)
     table = table.left_join(new, table.idx == new.idx).drop("idx_right")
-    activity = period_activity(purchases, grain=grain, first=first, as_of=as_of)
+    activity = period_activity(bought)
     table = table.left_join(activity, table.idx == activity.idx).drop("idx_right")
 
     s = table.active.cast("int64")
     e = table.customers_end.cast("int64")
     n = table.new_customers.fill_null(0).cast("int64")
-    retained = table.staying.cast("int64")
+    retained = (table.staying + table.joins_next).cast("int64")
     orders = table.orders.fill_null(0).cast("int64")
     buyers = table.buyers.fill_null(0).cast("int64")
     revenue = table.revenue.fill_null(0.0).cast("float64")

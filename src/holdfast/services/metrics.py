@@ -1,0 +1,107 @@
+"""Period metrics: the options every analysis shares and the per-period retention table.
+
+``prepare`` turns a source's orders into purchases and finds the span to analyse; only
+small aggregates cross into Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from holdfast.analytics.calendar import check_grain, check_window
+from holdfast.analytics.orders import order_span, purchases
+from holdfast.analytics.retention import PERIOD_TABLE_COLUMNS, period_table
+from holdfast.errors import UserError
+from holdfast.services.sources import DataSource
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What to measure: the period grain, the activity window, the last day, the zone."""
+
+    period: str = "month"
+    active_window_days: int = 365
+    as_of: dt.date | None = None
+    timezone: str = "UTC"
+    title: str | None = None
+
+    def checked(self) -> ReportOptions:
+        """These options, or a UserError for a bad grain or window."""
+        check_grain(self.period)
+        check_window(self.period, self.active_window_days)
+        return self
+
+
+def frame_of(expr: ir.Table) -> pd.DataFrame:
+    """Execute a table expression into pandas (through Arrow)."""
+    return expr.to_pyarrow().to_pandas()
+
+
+def row_of(expr: ir.Table) -> dict:
+    """Execute a one-row expression into a dict ({} when it has no row)."""
+    rows = expr.to_pyarrow().to_pylist()
+    return rows[0] if rows else {}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Purchases with the time span the analytics need."""
+
+    purchases: ir.Table
+    first: dt.date
+    last: dt.date
+    as_of: dt.date
+
+
+def prepare(source: DataSource, options: ReportOptions) -> Prepared:
+    """The purchases relation of a source and its first/last purchase day and as-of date."""
+    span = row_of(order_span(source.orders))
+    if not span or span.get("first") is None:
+        raise UserError(f"{source.description}: there are no orders to analyse")
+    bought = purchases(source.orders, timezone=options.timezone, span=(span["first"], span["last"]))
+    bounds = row_of(bought.aggregate(first=bought.order_date.min(), last=bought.order_date.max()))
+    if bounds.get("first") is None:
+        raise UserError(
+            f"{source.description}: no completed purchases (every order is cancelled, refunded "
+            "or of zero value)"
+        )
+    first, last = as_date(bounds["first"]), as_date(bounds["last"])
+    as_of = options.as_of or last
+    if as_of < first:
+        raise UserError(f"--as-of {as_of} is before the first purchase ({first})")
+    return Prepared(bought, first, last, as_of)
+
+
+def as_date(value: object) -> dt.date:
+    """A date from a date, datetime or timestamp value."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def period_metrics(source: DataSource, options: ReportOptions) -> pd.DataFrame:
+    """The period table alone (``holdfast metrics``)."""
+    options = options.checked()
+    data = prepare(source, options)
+    return periods_of(data, options)
+
+
+def periods_of(data: Prepared, options: ReportOptions) -> pd.DataFrame:
+    """The period table of prepared purchases, dates as dates."""
+    table = period_table(
+        data.purchases,
+        grain=options.period,
+        window_days=options.active_window_days,
+        first=data.first,
+        as_of=data.as_of,
+    )
+    frame = frame_of(table)
+    frame["start"] = [as_date(v) for v in frame["start"]]
+    frame["end"] = [as_date(v) for v in frame["end"]]
+    return frame[list(PERIOD_TABLE_COLUMNS)]
