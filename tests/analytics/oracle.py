@@ -141,3 +141,39 @@ def top_share_oracle(purchases: pd.DataFrame, share: float) -> float | None:
         return None
     top = max(1, int(Fraction(str(share)) * len(spend) + Fraction(1, 2)))
     return float(spend[:top].sum() / spend.sum())
+
+
+def tenure_oracle(
+    purchases: pd.DataFrame, grain: str, first: dt.date, as_of: dt.date
+) -> pd.DataFrame:
+    """Customers, revenue and (customer, period) pairs per tenure band, by relativedelta."""
+    from dateutil.relativedelta import relativedelta
+
+    days = purchases[(purchases.order_date >= first) & (purchases.order_date <= as_of)].copy()
+    start = days.groupby("customer_id").order_date.transform("min")
+    days["idx"] = [period_index(d, grain) for d in days.order_date]
+    acquired = [period_index(d, grain) for d in start]
+
+    def band(order_date: dt.date, since: dt.date, idx: int, acquired_idx: int) -> int:
+        if idx == acquired_idx:
+            return 0
+        delta = relativedelta(order_date, since)
+        months = delta.years * 12 + delta.months
+        return 1 + sum(months >= edge for edge in (3, 6, 12, 24))
+
+    days["band"] = [
+        band(*args) for args in zip(days.order_date, start, days.idx, acquired, strict=True)
+    ]
+    rows = []
+    for b in range(6):
+        inside = days[days.band == b]
+        pairs = inside[["customer_id", "idx"]].drop_duplicates()
+        rows.append(
+            {
+                "band_order": b,
+                "customers": inside.customer_id.nunique(),
+                "customer_periods": len(pairs),
+                "revenue": float(inside.amount.sum()),
+            }
+        )
+    return pd.DataFrame(rows)
