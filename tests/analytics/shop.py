@@ -17,6 +17,16 @@ from holdfast.analytics.orders import purchases
 #: (customer, "YYYY-MM-DD[ HH:MM]", amount)
 Row = tuple[str, str, float]
 
+#: (grain, first, as_of) over :func:`random_rows` for the per-period oracle tests; the daily
+#: one is short because its oracles loop over every period.
+SCOPES = [
+    ("day", dt.date(2020, 3, 1), dt.date(2020, 4, 20)),
+    ("week", dt.date(2019, 12, 20), dt.date(2021, 2, 3)),
+    ("month", dt.date(2019, 12, 20), dt.date(2022, 6, 10)),
+    ("quarter", dt.date(2020, 2, 1), dt.date(2021, 11, 30)),
+    ("year", dt.date(2019, 12, 20), dt.date(2022, 6, 10)),
+]
+
 
 def to_orders(rows: list[Row]) -> pa.Table:
     """Canonical orders (naive UTC timestamps) from compact rows."""

@@ -8,7 +8,7 @@ import datetime as dt
 import numpy as np
 import pytest
 from oracle import cohort_oracle
-from shop import frame, load, random_rows, run
+from shop import SCOPES, frame, load, random_rows, run
 
 from holdfast.analytics.cohorts import COHORT_TABLE_COLUMNS, cohort_table
 from holdfast.errors import UserError
@@ -75,16 +75,7 @@ def test_as_of_before_first_is_refused(backend):
         )
 
 
-@pytest.mark.parametrize(
-    ("grain", "first", "as_of"),
-    [
-        ("day", dt.date(2020, 3, 1), dt.date(2020, 4, 20)),
-        ("week", dt.date(2019, 12, 20), dt.date(2021, 2, 3)),
-        ("month", dt.date(2019, 12, 20), dt.date(2022, 6, 10)),
-        ("quarter", dt.date(2020, 2, 1), dt.date(2021, 11, 30)),
-        ("year", dt.date(2019, 12, 20), dt.date(2022, 6, 10)),
-    ],
-)
+@pytest.mark.parametrize(("grain", "first", "as_of"), SCOPES)
 def test_matches_the_oracle_on_a_random_shop(backend, grain, first, as_of):
     rows = random_rows(seed=2)
     got = run(cohort_table(load(backend, rows), grain=grain, first=first, as_of=as_of))

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 from oracle import tenure_oracle
-from shop import frame, load, random_rows, run
+from shop import SCOPES, frame, load, random_rows, run
 
 from holdfast.analytics.tenure import band_labels, tenure_spend
 
@@ -73,16 +73,7 @@ def test_one_customer_leaves_the_later_bands_empty(backend):
     assert all(math.isnan(v) for v in got.spend_per_customer.iloc[1:])
 
 
-@pytest.mark.parametrize(
-    ("grain", "first", "as_of"),
-    [
-        ("day", dt.date(2019, 12, 20), dt.date(2022, 6, 10)),
-        ("week", dt.date(2019, 12, 20), dt.date(2022, 6, 10)),
-        ("month", dt.date(2020, 1, 1), dt.date(2021, 10, 31)),
-        ("quarter", dt.date(2019, 12, 20), dt.date(2022, 6, 10)),
-        ("year", dt.date(2019, 12, 20), dt.date(2022, 6, 10)),
-    ],
-)
+@pytest.mark.parametrize(("grain", "first", "as_of"), SCOPES)
 def test_matches_the_oracle_on_a_random_shop(backend, grain, first, as_of):
     rows = random_rows(seed=4)
     got = run(tenure_spend(load(backend, rows), grain=grain, first=first, as_of=as_of))
@@ -94,4 +85,4 @@ def test_matches_the_oracle_on_a_random_shop(backend, grain, first, as_of):
     with np.errstate(invalid="ignore"):
         spend = want.revenue / want.customer_periods
     assert np.allclose(got.spend_per_customer, spend, rtol=1e-12, equal_nan=True)
-    assert (got.customers > 0).sum() >= 5
+    assert (got.customers[1:] > 0).any()
