@@ -1,0 +1,105 @@
+"""Data sources for analytics: export files in DuckDB (checked like an import, or canonical
+Parquet scanned in place) and the store, all giving the same canonical orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from holdfast.errors import InputError, UserError
+from holdfast.services.ingest import ImportRequest, import_file
+from holdfast.services.sources import ibis_url, open_file, open_store
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:The 'future.infer_string' option is deprecated:pandas.errors.Pandas4Warning"
+)
+
+
+def canonical_orders(customer_ids: list[str | None]) -> pa.Table:
+    n = len(customer_ids)
+    return pa.table(
+        {
+            "order_id": [f"o{i}" for i in range(n)],
+            "customer_id": pa.array(customer_ids, pa.string()),
+            "ordered_at": pa.array(
+                [dt.datetime(2024, 3, 31, 23, 30, tzinfo=dt.UTC)] * n, pa.timestamp("us", "UTC")
+            ),
+            "amount": pa.array([Decimal("12.50")] * n, pa.decimal128(18, 2)),
+            "refunded": pa.array([Decimal(0)] * n, pa.decimal128(18, 2)),
+            "status": ["completed"] * n,
+        }
+    )
+
+
+def rows(source) -> list[dict]:
+    return source.orders.order_by("order_id").to_pyarrow().to_pylist()
+
+
+def test_canonical_parquet_is_scanned_in_place(tmp_path: Path):
+    path = tmp_path / "orders.parquet"
+    pq.write_table(canonical_orders(["a", "b"]), path)
+    source = open_file(ImportRequest("orders", path))
+    try:
+        got = rows(source)
+    finally:
+        source.close()
+    assert got[0]["ordered_at"] == dt.datetime(2024, 3, 31, 23, 30)  # naive UTC
+    assert got[0]["amount"] == pytest.approx(12.5) and isinstance(got[0]["amount"], float)
+    assert [r["customer_id"] for r in got] == ["a", "b"]
+
+
+def test_parquet_with_empty_required_values_is_refused(tmp_path: Path):
+    path = tmp_path / "orders.parquet"
+    pq.write_table(canonical_orders(["a", None]), path)
+    with pytest.raises(InputError) as caught:
+        open_file(ImportRequest("orders", path))
+    text = str(caught.value)
+    assert "orders.parquet" in text and "customer_id" in text and "1 empty" in text
+
+
+def test_csv_is_checked_like_an_import(tmp_path: Path):
+    path = tmp_path / "orders.csv"
+    path.write_text("order,customer,date,amount\n1,a,2024-01-02,10\n1,a,2024-01-03,-4\n")
+    source = open_file(ImportRequest("orders", path))
+    try:
+        got = rows(source)
+    finally:
+        source.close()
+    assert len(got) == 1 and got[0]["refunded"] == pytest.approx(4.0)
+
+
+def test_refund_of_an_order_outside_the_file_is_named(tmp_path: Path):
+    path = tmp_path / "orders.csv"
+    path.write_text("order,customer,date,amount\n1,a,2024-01-02,10\n9,a,2024-01-03,-4\n")
+    with pytest.raises(InputError) as caught:
+        open_file(ImportRequest("orders", path))
+    assert "not in this file" in str(caught.value)
+
+
+def test_store_gives_the_same_orders_as_the_file(tmp_path: Path, store_url: str):
+    path = tmp_path / "orders.csv"
+    path.write_text("order,customer,date,amount\n1,a,2024-01-02,10.25\n2,b,2024-01-03,3\n")
+    import_file(ImportRequest("orders", path), store_url)
+    from_store, from_file = open_store(store_url), open_file(ImportRequest("orders", path))
+    try:
+        store_rows, file_rows = rows(from_store), rows(from_file)
+    finally:
+        from_store.close()
+        from_file.close()
+    keys = ("order_id", "customer_id", "ordered_at", "amount")
+    assert [{k: r[k] for k in keys} for r in store_rows] == [
+        {k: r[k] for k in keys} for r in file_rows
+    ]
+    assert from_store.currency == "USD"
+
+
+def test_urls_for_ibis():
+    assert ibis_url("postgresql+psycopg://u:p@h:5432/db") == "postgres://u:p@h:5432/db"
+    assert ibis_url("sqlite:///relative.db").startswith("sqlite:///")
+    with pytest.raises(UserError, match="in-memory"):
+        ibis_url("sqlite://")
