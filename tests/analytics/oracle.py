@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -177,3 +178,28 @@ def tenure_oracle(
             }
         )
     return pd.DataFrame(rows)
+
+
+def nps_oracle(scores: list[int]) -> dict:
+    """NPS with its 95 % interval from the multinomial variance, in points."""
+    n = len(scores)
+    promoters = sum(s >= 9 for s in scores)
+    detractors = sum(s <= 6 for s in scores)
+    if n == 0:
+        return {"responses": 0, "nps": None, "ci_low": None, "ci_high": None}
+    p, d = promoters / n, detractors / n
+    nps = 100 * (p - d)
+    if n < 2:
+        low = high = None
+    else:
+        half = 196 * math.sqrt((p + d - (p - d) ** 2) / n)
+        low, high = max(-100.0, nps - half), min(100.0, nps + half)
+    return {
+        "responses": n,
+        "promoters": promoters,
+        "passives": n - promoters - detractors,
+        "detractors": detractors,
+        "nps": nps,
+        "ci_low": low,
+        "ci_high": high,
+    }
