@@ -35,6 +35,20 @@ def test_malformed_dates(tmp_path: Path, store_url: str) -> None:
     assert nothing_written(store_url)
 
 
+@pytest.mark.parametrize(
+    "value", ["2023-02-29", "2024-04-31T10:00:00", "2024-06-31T10:00:00Z", "2024-02-30 08:00"]
+)
+def test_days_that_do_not_exist_are_refused(tmp_path: Path, store_url: str, value: str) -> None:
+    # Arrow's parsers roll 31 April over to 1 May; the import must refuse it instead
+    f = write(tmp_path / "o.csv", HEADER + f"o1,c1,2024-01-05,10.00\no2,c2,{value},10.00\n")
+    _fails(
+        import_("orders", f, store_url),
+        3,
+        f"{f}, row 3, column 'ordered_at': value '{value}': not a date/time",
+    )
+    assert nothing_written(store_url)
+
+
 def test_non_numeric_and_comma_amounts(tmp_path: Path, store_url: str) -> None:
     f = write(
         tmp_path / "o.csv",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import holdfast.cli.simulate_cmd  # noqa: F401  (registers commands)
 from holdfast.cli import (
     db_cmd,  # noqa: F401  (registers commands)
+    demo_cmd,  # noqa: F401  (registers commands)
     import_cmd,  # noqa: F401  (registers commands)
+    report_cmd,  # noqa: F401  (registers commands)
     version_cmd,  # noqa: F401  (registers commands)
 )
 from holdfast.cli.app import app

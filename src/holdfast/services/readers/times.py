@@ -124,7 +124,7 @@ def _parse(text: pa.Array, fmt: str) -> tuple[pa.Array, pa.Array | None]:
         return parsed, None
     fast = _iso_fast(text)
     if fast is not None:
-        return fast
+        return _real_days_only(text, *fast)
     parts = pc.extract_regex(text, _ISO_RE)
 
     def field(name: str, default: str) -> pa.Array:
@@ -140,7 +140,21 @@ def _parse(text: pa.Array, fmt: str) -> tuple[pa.Array, pa.Array | None]:
     zone = pc.struct_field(parts, "z")
     offset = _offset_minutes(zone)
     has_zone = pc.and_(pc.is_valid(base), pc.not_equal(pc.fill_null(zone, ""), ""))
-    return local, pc.if_else(has_zone, offset, pa.scalar(None, pa.int64()))
+    return _real_days_only(text, local, pc.if_else(has_zone, offset, pa.scalar(None, pa.int64())))
+
+
+def _real_days_only(
+    text: pa.Array, parsed: pa.Array, offset: pa.Array | None
+) -> tuple[pa.Array, pa.Array | None]:
+    """Null where the ISO date part is not a real day: Arrow rolls 1998-02-31 over to
+    1998-03-03 instead of refusing it, so the day is parsed alone and written back."""
+    day_text = pc.utf8_slice_codeunits(text, 0, 10)
+    day = pc.strptime(day_text, format="%Y-%m-%d", unit="s", error_is_null=True)
+    real = pc.fill_null(pc.equal(pc.strftime(day, format="%Y-%m-%d"), day_text), False)
+    if pc.all(real).as_py() is not False:
+        return parsed, offset
+    empty = pa.scalar(None, parsed.type)
+    return pc.if_else(real, parsed, empty), offset
 
 
 def _iso_fast(text: pa.Array) -> tuple[pa.Array, pa.Array | None] | None:

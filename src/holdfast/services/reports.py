@@ -1,0 +1,151 @@
+"""The report use case: run every analytics expression where the data lives, collect the
+small results into a :class:`~holdfast.report.ReportData` for the renderers.
+
+Only aggregates cross into Python: one row per period, per cohort cell, per Lorenz point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.table import Table
+
+import holdfast
+from holdfast.analytics.cohorts import cohort_table
+from holdfast.analytics.concentration import lorenz_curve, top_revenue_share
+from holdfast.analytics.customers import headline
+from holdfast.analytics.intervals import days_between_orders, interval_quartiles
+from holdfast.analytics.nps import nps_by_period, nps_overall
+from holdfast.analytics.tenure import tenure_spend
+from holdfast.errors import UserError
+from holdfast.report import ReportData, dumps, render_html, write_csv
+from holdfast.report import period_table as rich_period_table
+from holdfast.services.metrics import (
+    ReportOptions,
+    as_date,
+    frame_of,
+    periods_of,
+    prepare,
+    row_of,
+)
+from holdfast.services.sources import DataSource
+
+Step = Callable[[str], None]
+FORMATS = ("html", "json", "csv")
+DEFAULT_HTML = Path("holdfast-report.html")
+DEFAULT_CSV = Path("holdfast-report")
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+def _clean(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def build_report(source: DataSource, options: ReportOptions, step: Step = _silent) -> ReportData:
+    """Every table and headline of the report for ``source``."""
+    options = options.checked()
+    step("reading the orders")
+    data = prepare(source, options)
+    scope = {"grain": options.period, "first": data.first, "as_of": data.as_of}
+    upto = data.purchases.filter(data.purchases.order_date <= data.as_of)
+    step("retention per period")
+    periods = periods_of(data, options)
+    step("customers and orders")
+    summary = {k: _clean(v) for k, v in row_of(headline(upto)).items()}
+    summary["first_order"] = as_date(summary["first_order"])
+    summary["last_order"] = as_date(summary["last_order"])
+    quartiles = row_of(interval_quartiles(upto))
+    summary["days_between_orders_q1"] = _clean(quartiles.get("q1"))
+    summary["median_days_between_orders"] = _clean(quartiles.get("median"))
+    summary["days_between_orders_q3"] = _clean(quartiles.get("q3"))
+    summary["top20_revenue_share"] = _clean(
+        row_of(top_revenue_share(upto, share=0.2)).get("top_revenue_share")
+    )
+    step("cohorts")
+    cohorts = frame_of(cohort_table(upto, **scope))
+    step("revenue concentration and tenure")
+    concentration = frame_of(lorenz_curve(upto))
+    tenure = frame_of(tenure_spend(upto, **scope))
+    gaps = frame_of(days_between_orders(upto))
+    nps = None
+    if source.surveys is not None:
+        step("NPS")
+        overall = row_of(nps_overall(source.surveys))
+        if overall.get("nps_responses"):
+            span = row_of(
+                source.surveys.aggregate(
+                    first=source.surveys.responded_at.min(),
+                    last=source.surveys.responded_at.max(),
+                )
+            )
+            nps = frame_of(
+                nps_by_period(
+                    source.surveys,
+                    timezone=options.timezone,
+                    span=(span["first"], span["last"]),
+                    **scope,
+                )
+            )
+            summary.update({k: _clean(v) for k, v in overall.items()})
+    meta = {
+        "title": options.title or "Customer retention report",
+        "source": source.description,
+        "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0),
+        "as_of": data.as_of,
+        "period": options.period,
+        "active_window_days": options.active_window_days,
+        "timezone": options.timezone,
+        "currency": source.currency,
+        "holdfast_version": holdfast.__version__,
+    }
+    return ReportData(
+        meta=meta,
+        summary=summary,
+        periods=periods,
+        cohorts=cohorts,
+        concentration=concentration,
+        tenure=tenure,
+        days_between_orders=gaps,
+        nps=nps,
+    )
+
+
+def report_json(data: ReportData) -> str:
+    """The report as the stable JSON document (docs/report.md)."""
+    return dumps(data)
+
+
+def write_report(data: ReportData, fmt: str, output: Path | None) -> str | None:
+    """Render ``data`` as ``fmt`` into ``output`` (or its default); say where it went.
+
+    Returns None for JSON without ``output``: the caller prints :func:`report_json`.
+    """
+    if fmt not in FORMATS:
+        raise UserError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if fmt == "json":
+        if output is None:
+            return None
+        output.write_text(report_json(data) + "\n", encoding="utf-8")
+        return str(output)
+    if fmt == "csv":
+        folder = output or DEFAULT_CSV
+        files = write_csv(data, folder)
+        return f"{folder}/ ({len(files)} files)"
+    target = output or DEFAULT_HTML
+    target.write_text(render_html(data), encoding="utf-8")
+    return str(target)
+
+
+def terminal_table(data: ReportData, columns: list[str] | None = None) -> Table:
+    """The period table as a rich table for the terminal."""
+    return rich_period_table(data, columns)
