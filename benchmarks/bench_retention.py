@@ -6,9 +6,10 @@ Run from the repository root::
     python benchmarks/bench_retention.py --orders 1000000 --runs 1      # quick
     python benchmarks/bench_retention.py --orders 100000000 --no-peer   # holdfast alone
 
-Imports are outside the timed part for both. The orders are a ``holdfast simulate`` shop written once to ``benchmarks/data/`` (Parquet,
-same seed every time). Each measurement is a fresh process timing only the computation of the
-monthly period table (reading the Parquet file included), with its peak resident memory.
+Imports are outside the timed part for both. The orders are a ``holdfast simulate`` shop
+written once to ``benchmarks/data/`` (Parquet, same seed every time). Each measurement is a
+fresh process timing only the computation of the monthly period table (reading the Parquet
+file included), with its peak resident memory.
 
 holdfast: ``period_metrics`` (Ibis on DuckDB over the Parquet file, the path
 ``holdfast report FILE`` takes). The peer is the vectorised pandas an analyst would write
