@@ -1,3 +1,3 @@
 """Imports every table module so ``Base.metadata`` knows the whole schema."""
 
-from holdfast.store import tables  # noqa: F401
+from holdfast.store import loyalty_tables, tables  # noqa: F401
