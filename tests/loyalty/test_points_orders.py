@@ -1,0 +1,99 @@
+"""Points for imported orders: each completed order earns once; refunds and cancellations take
+back their share; reruns change nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from loyalty_helpers import add_customers, add_order, ledger_problems, rows, update_order
+
+from holdfast.errors import UserError
+from holdfast.services import loyalty
+
+PROGRAM = """
+[program]
+currency = "USD"
+starts = 2026-01-01
+[earn]
+points_per_unit = "1"
+per_order = 10
+min_order = "5.00"
+[earn.categories]
+beans = "2"
+[expiry]
+after_months = 12
+"""
+
+
+@pytest.fixture
+def shop(store_url: str, tmp_path: Path) -> str:
+    path = tmp_path / "program.toml"
+    path.write_text(PROGRAM)
+    loyalty.load_program(store_url, path)
+    add_customers(store_url, ["ann", "bob"])
+    return store_url
+
+
+def _earned(url: str) -> list[tuple]:
+    return rows(
+        url,
+        "SELECT o.external_id, e.kind, e.points FROM loyalty_entries e "
+        "JOIN orders o ON o.id = e.order_id ORDER BY e.id",
+    )
+
+
+def test_completed_orders_earn_once(shop: str) -> None:
+    add_order(shop, "o1", "ann", 4999, datetime(2026, 2, 1))  # 49 + 10
+    add_order(shop, "o2", "ann", 1000, datetime(2026, 2, 2), lines=[("beans", 600), ("mugs", 400)])
+    add_order(shop, "o3", "bob", 400, datetime(2026, 2, 3))  # below the minimum
+    add_order(shop, "o4", "bob", 9000, datetime(2025, 12, 31))  # before the program
+    add_order(shop, "o5", "bob", 9000, datetime(2026, 2, 4), status="cancelled")
+    summary = loyalty.earn_for_orders(shop, now=datetime(2026, 2, 5))
+    assert (summary.credited, summary.points, summary.skipped) == (2, 59 + 26, 1)
+    # o2: 10.00 × (6×2 + 4×1)/10 = 16, plus 10 per order
+    assert _earned(shop) == [("o1", "earn", 59), ("o2", "earn", 26)]
+    assert loyalty.balance(shop, "ann", now=datetime(2026, 2, 5)).points == 85
+    again = loyalty.earn_for_orders(shop)
+    assert (again.credited, again.points, again.reversed) == (0, 0, 0)
+    lot = rows(shop, "SELECT earned_at, expires_at FROM loyalty_lots ORDER BY entry_id")[0]
+    assert str(lot[0]).startswith("2026-02-01") and str(lot[1]).startswith("2027-02-01")
+    assert ledger_problems(shop) == []
+
+
+def test_refunds_take_back_their_share_and_cancellations_all(shop: str) -> None:
+    add_order(shop, "o1", "ann", 10000, datetime(2026, 3, 1))  # 100 + 10 = 110
+    add_order(shop, "o2", "bob", 5000, datetime(2026, 3, 1))  # 50 + 10 = 60
+    loyalty.earn_for_orders(shop)
+    update_order(shop, "o1", refunded_minor=2500)  # a quarter: 27 of 110
+    update_order(shop, "o2", status="cancelled")
+    summary = loyalty.earn_for_orders(shop, now=datetime(2026, 3, 10))
+    assert (summary.reversed, summary.points_reversed) == (2, 27 + 60)
+    assert loyalty.earn_for_orders(shop).reversed == 0  # a rerun takes nothing twice
+    update_order(shop, "o1", refunded_minor=10000, status="refunded")
+    assert loyalty.earn_for_orders(shop).points_reversed == 110 - 27
+    backs = rows(
+        shop,
+        "SELECT reference, points FROM loyalty_entries WHERE kind = 'reverse' ORDER BY id",
+    )
+    assert backs == [("order:o1", -27), ("order:o2", -60), ("order:o1", -83)]
+    assert loyalty.balance(shop, "ann").points == 0
+    assert ledger_problems(shop) == []
+
+
+def test_points_already_spent_are_not_taken_below_zero(shop: str) -> None:
+    add_order(shop, "o1", "ann", 10000, datetime(2026, 3, 1))  # 110 points
+    loyalty.earn_for_orders(shop)
+    loyalty.redeem(shop, "ann", 100, "r1", now=datetime(2026, 3, 2))
+    update_order(shop, "o1", status="cancelled")
+    summary = loyalty.earn_for_orders(shop, now=datetime(2026, 3, 3))
+    assert summary.points_reversed == 10
+    assert loyalty.balance(shop, "ann").points == 0
+    assert loyalty.earn_for_orders(shop).points_reversed == 0
+    assert ledger_problems(shop) == []
+
+
+def test_orders_need_a_program(store_url: str) -> None:
+    with pytest.raises(UserError, match="no loyalty program"):
+        loyalty.earn_for_orders(store_url)
