@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner, Result
 
 from holdfast.cli import app
+from holdfast.services import loyalty
 
 runner = CliRunner()
 
@@ -20,6 +21,13 @@ runner = CliRunner()
 def run(*args: str | Path) -> Result:
     """``holdfast *args`` in-process."""
     return runner.invoke(app, [str(a) for a in args])
+
+
+def use_program(url: str, text: str, directory: Path) -> None:
+    """Write ``text`` as a program file in ``directory`` and put it in force in the store."""
+    path = directory / "program.toml"
+    path.write_text(text)
+    loyalty.load_program(url, path)
 
 
 def rows(url: str, query: str, **params: object) -> list[tuple]:

@@ -49,7 +49,7 @@ def test_a_replayed_key_changes_nothing_and_returns_the_first_result(store_url: 
     assert again.replayed and again.entry_id == first.entry_id and again.balance == 100
     assert loyalty.redeem(store_url, "ann", 30, "r").balance == 70
     assert scalar(store_url, "SELECT count(*) FROM loyalty_entries") == 2
-    with pytest.raises(KeyConflict, match="different earn request"):
+    with pytest.raises(KeyConflict, match="earlier earn request with other details"):
         loyalty.earn(store_url, "ann", 999, "k")
     with pytest.raises(KeyConflict):
         loyalty.redeem(store_url, "ann", 100, "k")

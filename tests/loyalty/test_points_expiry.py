@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from loyalty_helpers import add_customers, ledger_problems, rows, scalar
+from loyalty_helpers import add_customers, ledger_problems, rows, scalar, use_program
 
 from holdfast.domain.loyalty_refusals import InsufficientPoints
 from holdfast.services import loyalty
@@ -15,9 +15,7 @@ from holdfast.services import loyalty
 
 @pytest.fixture
 def yearly(store_url: str, tmp_path: Path) -> str:
-    path = tmp_path / "program.toml"
-    path.write_text("[expiry]\nafter_months = 12\nremind_days = 30\n")
-    loyalty.load_program(store_url, path)
+    use_program(store_url, "[expiry]\nafter_months = 12\nremind_days = 30\n", tmp_path)
     add_customers(store_url, ["ann", "bob", "cat"])
     return store_url
 

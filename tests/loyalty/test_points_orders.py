@@ -7,7 +7,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from loyalty_helpers import add_customers, add_order, ledger_problems, rows, update_order
+from loyalty_helpers import (
+    add_customers,
+    add_order,
+    ledger_problems,
+    rows,
+    update_order,
+    use_program,
+)
 
 from holdfast.errors import UserError
 from holdfast.services import loyalty
@@ -29,9 +36,7 @@ after_months = 12
 
 @pytest.fixture
 def shop(store_url: str, tmp_path: Path) -> str:
-    path = tmp_path / "program.toml"
-    path.write_text(PROGRAM)
-    loyalty.load_program(store_url, path)
+    use_program(store_url, PROGRAM, tmp_path)
     add_customers(store_url, ["ann", "bob"])
     return store_url
 

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from loyalty_helpers import add_customers, add_order, ledger_problems, update_order
+from loyalty_helpers import add_customers, add_order, ledger_problems, update_order, use_program
 
 from holdfast.domain.loyalty_expiry import expiry_of
 from holdfast.domain.loyalty_program import ExpiryRules
@@ -259,9 +259,7 @@ class Run:
 
 @pytest.fixture
 def program_store(store_url: str, tmp_path: Path) -> str:
-    path = tmp_path / "program.toml"
-    path.write_text(PROGRAM)
-    loyalty.load_program(store_url, path)
+    use_program(store_url, PROGRAM, tmp_path)
     return store_url
 
 

@@ -7,8 +7,10 @@ from holdfast.cli import (
     db_cmd,  # noqa: F401  (registers commands)
     demo_cmd,  # noqa: F401  (registers commands)
     import_cmd,  # noqa: F401  (registers commands)
+    loyalty_cmd,  # noqa: F401  (registers commands)
     points_cmd,  # noqa: F401  (registers commands)
     report_cmd,  # noqa: F401  (registers commands)
+    tier_cmd,  # noqa: F401  (registers commands)
     version_cmd,  # noqa: F401  (registers commands)
 )
 from holdfast.cli.app import app

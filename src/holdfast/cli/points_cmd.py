@@ -1,4 +1,4 @@
-"""``holdfast points …``: the loyalty program, balances, earning, redeeming and expiry.
+"""``holdfast points …``: the loyalty program, balances, earning, redeeming, rewards, expiry.
 
 Every write takes ``--key``: the same command run again with the same key changes nothing
 and prints the first result. Refusals exit with their own codes (docs/loyalty.md): 11 too few
@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from holdfast.cli.app import DbOption, app, command, console
+from holdfast.cli.app import DbOption, app, command
 from holdfast.config import load_settings
 from holdfast.errors import UserError
 from holdfast.services import loyalty
@@ -62,8 +62,8 @@ def store(db: str | None) -> str:
 
 
 def say(text: str) -> None:
-    """One plain line on stdout."""
-    console.print(text, highlight=False, soft_wrap=True, markup=False)
+    """One plain line on stdout (tabs kept, so lists can be cut or read by scripts)."""
+    typer.echo(text)
 
 
 @command("program", group=points_app)
@@ -241,3 +241,22 @@ def expiring_cmd(
     for row in rows:
         say(f"{row.customer}\t{row.points}\t{row.first_expiry:%Y-%m-%d %H:%M}")
     say(f"{len(rows):,} customers, {sum(r.points for r in rows):,} points expiring")
+
+
+@command("rewards", group=points_app)
+def rewards_cmd(db: DbOption = None) -> None:
+    """List the reward catalogue: what points buy."""
+    for reward in loyalty.rewards(store(db)):
+        say(f"{reward.id}\t{reward.points:,} points\t{reward.name}")
+
+
+@command("reward", group=points_app)
+def reward_cmd(
+    customer: Customer,
+    reward: Annotated[str, typer.Argument(help="Reward id (see `points rewards`).")],
+    key: KeyOption,
+    as_of: AsOfOption = None,
+    db: DbOption = None,
+) -> None:
+    """Spend points on a reward (the coupon is issued by `holdfast coupon`; see docs)."""
+    say(loyalty.redeem_reward(store(db), customer, reward, key, now=when(as_of)).line())

@@ -43,6 +43,6 @@ class NotEligible(Refused):
 
 
 class KeyConflict(Refused):
-    """The idempotency key was first used for a different request."""
+    """The idempotency key belongs to an earlier request with other details."""
 
     exit_code = 15

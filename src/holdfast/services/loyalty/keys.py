@@ -74,7 +74,8 @@ def stored(
         for key, operation, digest, result in rows:
             if (operation, digest) != wanted[key]:
                 raise KeyConflict(
-                    f"idempotency key {key!r} was first used for a different {operation} request"
+                    f"idempotency key {key!r} belongs to an earlier {operation} request "
+                    "with other details"
                 )
             found[key] = json.loads(result) if result else {}
     return found

@@ -46,15 +46,17 @@ CUSTOMERS = Customer.__table__
 
 @dataclass(frozen=True)
 class TierSummary:
-    """A recompute: customers looked at, and how many moved up or down."""
+    """A recompute: customers looked at, placed in a first tier, moved up or down."""
 
     customers: int = 0
+    placed: int = 0
     upgraded: int = 0
     downgraded: int = 0
 
     def __add__(self, other: TierSummary) -> TierSummary:
         return TierSummary(
             self.customers + other.customers,
+            self.placed + other.placed,
             self.upgraded + other.upgraded,
             self.downgraded + other.downgraded,
         )
@@ -62,7 +64,7 @@ class TierSummary:
     def line(self) -> str:
         """One line for a person."""
         return (
-            f"{self.customers:,} customers: {self.upgraded:,} moved up, "
+            f"{self.customers:,} customers: {self.placed:,} placed, {self.upgraded:,} moved up, "
             f"{self.downgraded:,} moved down"
         )
 
@@ -185,7 +187,7 @@ def _recompute_chunk(
         )
     }
     values = qualifying_values(conn, rules, ids, at)
-    moves, up, down = [], 0, 0
+    moves, placed, up, down = [], 0, 0, 0
     for ident in ids:
         before = held.get(ident)
         after = next_state(rules, before, values[ident], at)
@@ -194,9 +196,11 @@ def _recompute_chunk(
         old = rules.rank(before.tier) if before else None
         new = rules.rank(after.tier)
         assert new is not None
-        if old is not None and new > old:
+        if old is None:
+            placed += 1
+        elif new > old:
             up += 1
-        elif old is not None and new < old:
+        elif new < old:
             down += 1
         moves.append((ident, before, after, values[ident]))
     if moves:
@@ -219,7 +223,7 @@ def _recompute_chunk(
                 for i, b, a, v in moves
             ],
         )
-    return TierSummary(len(ids), up, down)
+    return TierSummary(len(ids), placed, up, down)
 
 
 def tier_status(db: Db, customer: str, *, as_of: datetime | None = None) -> TierView:
