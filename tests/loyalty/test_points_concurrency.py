@@ -2,7 +2,8 @@
 concurrently, concurrent expiry jobs, and a batch killed in the middle.
 
 Each race has a negative control: a naive check-then-write variant under the same
-interleaving must break the invariant the real code keeps, so the test can fail.
+interleaving must break the invariant the real code keeps (overdraw, a replay applied twice,
+points expired twice), so the tests can fail.
 """
 
 from __future__ import annotations
@@ -79,6 +80,28 @@ def test_one_key_replayed_ten_times_at_once_has_one_effect(store_url: str, opera
     assert ledger_problems(store_url) == []
 
 
+def test_negative_control_a_naive_key_check_applies_a_replay_twice(store_url: str) -> None:
+    add_customers(store_url, ["ann"])
+    loyalty.earn(store_url, "ann", 500, "seed", now=START)
+
+    def naive(engine: sa.Engine, i: int, together) -> None:  # type: ignore[no-untyped-def]
+        with engine.begin() as conn:
+            seen = conn.exec_driver_sql(
+                "SELECT count(*) FROM loyalty_entries WHERE reference = 'the-key'"
+            ).scalar_one()
+        together()
+        if not seen:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "INSERT INTO loyalty_entries (customer_id, kind, points, reference, "
+                    "effective_at) VALUES (1, 'earn', 40, 'the-key', CURRENT_TIMESTAMP)"
+                )
+
+    outcome = race(store_url, 10, naive, midway=True)
+    assert outcome.codes == [0] * 10
+    assert scalar(store_url, "SELECT count(*) FROM loyalty_entries WHERE reference = 'the-key'") > 1
+
+
 def test_concurrent_expiry_jobs_expire_each_point_once(store_url: str) -> None:
     people = [f"c{i:03d}" for i in range(120)]
     add_customers(store_url, people)
@@ -101,6 +124,34 @@ def test_concurrent_expiry_jobs_expire_each_point_once(store_url: str) -> None:
     assert scalar(store_url, "SELECT count(*) FROM loyalty_entries WHERE kind = 'expire'") == 120
     assert set(balances(store_url).values()) == {0}
     assert ledger_problems(store_url) == []
+
+
+def test_negative_control_naive_expiry_jobs_expire_twice(store_url: str) -> None:
+    add_customers(store_url, ["ann"])
+    loyalty.earn(store_url, "ann", 100, "e", now=START)
+
+    def naive(engine: sa.Engine, i: int, together) -> None:  # type: ignore[no-untyped-def]
+        with engine.begin() as conn:
+            due = (
+                conn.exec_driver_sql("SELECT remaining FROM loyalty_lots WHERE remaining > 0")
+                .scalars()
+                .all()
+            )
+        together()
+        with engine.begin() as conn:
+            for remaining in due:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO loyalty_entries (customer_id, kind, points, effective_at) "
+                        "VALUES (1, 'expire', :p, CURRENT_TIMESTAMP)"
+                    ),
+                    {"p": -remaining},
+                )
+
+    outcome = race(store_url, 4, naive, midway=True)
+    assert outcome.codes == [0] * 4
+    assert scalar(store_url, "SELECT SUM(points) FROM loyalty_entries") == 100 - 4 * 100
+    assert ledger_problems(store_url)
 
 
 def test_a_batch_killed_midway_leaves_whole_chunks_and_a_rerun_completes_it(
