@@ -90,14 +90,18 @@ def issue_in(
         "issue_key": key,
     }
     prefix = kind.replace("-", "_").upper()[:PREFIX_LENGTH]
-    statement = insert_ignoring(conn, COUPONS, ["issue_key"]).returning(COUPONS.c.code)
+    statement = insert_ignoring(conn, COUPONS, ["issue_key"]).returning(
+        COUPONS.c.id, COUPONS.c.code
+    )
     made = conn.execute(statement, {"code": random_code(prefix), **values}).first()
     if made is not None:
-        return IssuedCoupon(made.code, kind, customer, expires, created=True)
+        return IssuedCoupon(made.code, kind, customer, expires, created=True, id=made.id)
     row = conn.execute(
-        sa.select(COUPONS.c.code, COUPONS.c.expires_at).where(COUPONS.c.issue_key == key)
+        sa.select(COUPONS.c.id, COUPONS.c.code, COUPONS.c.expires_at).where(
+            COUPONS.c.issue_key == key
+        )
     ).one()
-    return IssuedCoupon(row.code, kind, customer, row.expires_at, created=False)
+    return IssuedCoupon(row.code, kind, customer, row.expires_at, created=False, id=row.id)
 
 
 def next_order_coupon(

@@ -31,6 +31,7 @@ from holdfast.services.coupons.rows import (
     COUPONS,
     REDEMPTIONS,
     find_coupon,
+    retrying,
     store_exponent,
     terms_of,
 )
@@ -48,7 +49,6 @@ from holdfast.services.loyalty.tiers import tiers_of
 from holdfast.store.tables import Order
 
 ORDERS = Order.__table__
-ATTEMPTS = 3
 
 
 def redeem(
@@ -73,17 +73,11 @@ def redeem(
     if dry_run:
         with reading(db) as conn:
             return _redeem(conn, request, write=False)
-    with engine_for(db) as engine:
-        for attempt in range(ATTEMPTS):
-            try:
-                with transaction(engine) as conn:
-                    return _redeem(conn, request)
-            except sa.exc.IntegrityError:
-                if attempt == ATTEMPTS - 1:
-                    raise AlreadyUsed(
-                        f"coupon {request.code!r} was taken by a concurrent redemption"
-                    ) from None
-    raise AssertionError("unreachable")  # pragma: no cover
+    return retrying(
+        db,
+        lambda conn: _redeem(conn, request),
+        lambda: AlreadyUsed(f"coupon {request.code!r} was taken by a concurrent redemption"),
+    )
 
 
 class _Request:

@@ -104,3 +104,4 @@ class IssuedCoupon:
     customer: str
     expires_at: datetime | None
     created: bool
+    id: int = 0

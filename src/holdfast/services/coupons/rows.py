@@ -7,21 +7,39 @@ state; on SQLite the transaction already holds the write lock (``BEGIN IMMEDIATE
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 import sqlalchemy as sa
 
 from holdfast.domain.coupons import CouponTerms
 from holdfast.domain.coupons_codes import canonical_code
 from holdfast.domain.money import DEFAULT_EXPONENT, currency_exponent
-from holdfast.errors import NotFound
-from holdfast.services.loyalty.db import is_postgres
+from holdfast.errors import NotFound, Refused
+from holdfast.services.loyalty.db import Db, engine_for, is_postgres, transaction
 from holdfast.store.coupon_tables import Coupon, CouponBatch, CouponRedemption
 from holdfast.store.tables import StoreSetting
 
 COUPONS = Coupon.__table__
 BATCHES = CouponBatch.__table__
 REDEMPTIONS = CouponRedemption.__table__
+ATTEMPTS = 3
+T = TypeVar("T")
+
+
+def retrying(db: Db, work: Callable[[sa.Connection], T], lost: Callable[[], Refused]) -> T:
+    """Run ``work`` in a transaction; when a unique constraint refuses it (a concurrent
+    request committed first), run it again against the committed state, so a replay gets
+    the first result and a loser a clean refusal (``lost()`` if it keeps losing)."""
+    with engine_for(db) as engine:
+        for _ in range(ATTEMPTS):
+            try:
+                with transaction(engine) as conn:
+                    return work(conn)
+            except sa.exc.IntegrityError:
+                continue
+    raise lost()
 
 
 def store_exponent(conn: sa.Connection) -> int:
