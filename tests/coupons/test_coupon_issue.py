@@ -66,3 +66,12 @@ def test_a_reward_spends_points_and_issues_its_coupon_in_one_go(shop: str) -> No
     with pytest.raises(InsufficientPoints):
         coupons.reward_coupon(shop, "ann", "espresso", "buy-2", now=NOW)
     assert scalar(shop, "SELECT count(*) FROM coupons") == 1  # nothing half-written
+
+
+def test_a_reward_paid_without_a_coupon_gets_it_under_the_same_key(shop: str) -> None:
+    loyalty.earn(shop, "ann", 400, "seed", now=NOW)
+    loyalty.redeem_reward(shop, "ann", "espresso", "buy-1", now=NOW)  # points only
+    issued = coupons.reward_coupon(shop, "ann", "espresso", "buy-1", now=NOW)
+    assert coupons.reward_coupon(shop, "ann", "espresso", "buy-1", now=NOW).code == issued.code
+    assert scalar(shop, "SELECT balance FROM loyalty_accounts") == 50  # spent once
+    assert scalar(shop, "SELECT count(*) FROM coupons") == 1

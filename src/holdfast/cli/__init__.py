@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import holdfast.cli.coupon_cmd  # registers commands
+import holdfast.cli.referral_cmd  # registers commands
 import holdfast.cli.simulate_cmd  # noqa: F401  (registers commands)
 from holdfast.cli import (
     db_cmd,  # noqa: F401  (registers commands)

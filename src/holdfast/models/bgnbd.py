@@ -23,7 +23,7 @@ import numpy as np
 from scipy.special import betainc, betaln, expit, gammaln, hyp2f1
 
 from holdfast.errors import UserError
-from holdfast.models._bgfamily import BGFamilyLikelihood, loglik_rows
+from holdfast.models._bgfamily import BGFamilyLikelihood, finite_or_quadrature, loglik_rows
 from holdfast.models._common import arrays, out, read_params
 from holdfast.models._purchase import fit_purchase_model
 from holdfast.models.result import FitResult
@@ -90,7 +90,9 @@ def expected_purchases(params: Mapping[str, float], t) -> np.ndarray | float:
         f = np.exp((a_ - 1.0) * np.log1p(-z)) * hyp2f1(a_ + b - 1.0 - r, a_ - 1.0, a_ + b - 1.0, z)
         return (a_ + b - 1.0) / (a_ - 1.0) * (1.0 - f)
 
-    return out(_bridge_a1(value, a))
+    with np.errstate(all="ignore"):
+        closed = _bridge_a1(value, a)
+    return out(finite_or_quadrature(closed, r, t / al, a, b))
 
 
 def _bridge_a1(value, a: float, h: float = 1e-5):
@@ -107,7 +109,8 @@ def conditional_expected_purchases(
 
     The ratio ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z) is Euler-transformed
     to (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z) so customers with thousands of purchases stay
-    finite; the result is multiplied by P(alive).
+    finite; where even that fails (extreme parameters) the expectation given alive is
+    integrated numerically; the result is multiplied by P(alive).
     """
     r, al, a, b = read_params(params, NAMES)
     t, x, tx, age = arrays(t, frequency, recency, T)
@@ -120,7 +123,9 @@ def conditional_expected_purchases(
         )
         return (a_ + b + x - 1.0) / (a_ - 1.0) * (1.0 - f)
 
-    return out(_bridge_a1(value, a) * alive)
+    with np.errstate(all="ignore"):
+        closed = _bridge_a1(value, a)
+    return out(finite_or_quadrature(closed, r + x, t / (al + age), a, b + x) * alive)
 
 
 def p_alive(params: Mapping[str, float], frequency, recency, T, t=0.0) -> np.ndarray | float:

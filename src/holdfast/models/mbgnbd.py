@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 from scipy.special import betainc, betaln, expit, gammaln, hyp2f1
 
-from holdfast.models._bgfamily import BGFamilyLikelihood, loglik_rows
+from holdfast.models._bgfamily import BGFamilyLikelihood, finite_or_quadrature, loglik_rows
 from holdfast.models._common import arrays, out, read_params
 from holdfast.models._purchase import fit_purchase_model
 from holdfast.models.bgnbd import _bridge_a1, lomax_quantile
@@ -88,7 +88,11 @@ def expected_purchases(params: Mapping[str, float], t) -> np.ndarray | float:
         f = np.exp((a_ - 1.0) * np.log1p(-z)) * hyp2f1(a_ + b - r, a_ - 1.0, a_ + b, z)
         return b / (a_ - 1.0) * (1.0 - f)
 
-    return out(_bridge_a1(value, a))
+    with np.errstate(all="ignore"):
+        closed = _bridge_a1(value, a)
+    # alive after the first purchase with probability b/(a+b), then p ~ Beta(a, b+1)
+    fallback = finite_or_quadrature(closed * (a + b) / b, r, t / al, a, b + 1.0)
+    return out(fallback * b / (a + b))
 
 
 def conditional_expected_purchases(
@@ -105,7 +109,9 @@ def conditional_expected_purchases(
         f = np.exp((a_ - 1.0) * np.log1p(-z)) * hyp2f1(a_ + b - r, a_ - 1.0, a_ + b + x, z)
         return (a_ + b + x) / (a_ - 1.0) * (1.0 - f)
 
-    return out(_bridge_a1(value, a) * alive)
+    with np.errstate(all="ignore"):
+        closed = _bridge_a1(value, a)
+    return out(finite_or_quadrature(closed, r + x, t / (al + age), a, b + x + 1.0) * alive)
 
 
 def probability_of_purchases(params: Mapping[str, float], t, n) -> np.ndarray | float:

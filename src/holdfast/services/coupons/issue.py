@@ -139,9 +139,15 @@ def reward_coupon(
 
     with engine_for(db) as engine:
         result = redeem_reward(engine, customer, reward, key, issue=issue, now=now)
+        kind = f"reward_{result.reward}"
+        if result.coupon is None:  # the points were spent without a coupon (`points reward`)
+            with reading(engine) as conn:
+                template = require_program(conn).rewards[result.reward].coupon
+            return issue_from(engine, template, kind, customer, key, now=now)
         with reading(engine) as conn:
-            expires = conn.execute(
-                sa.select(COUPONS.c.expires_at).where(COUPONS.c.code == result.coupon)
-            ).scalar_one()
-    kind = f"reward_{result.reward}"
-    return IssuedCoupon(str(result.coupon), kind, customer, expires, created=not result.replayed)
+            row = conn.execute(
+                sa.select(COUPONS.c.id, COUPONS.c.expires_at).where(COUPONS.c.code == result.coupon)
+            ).one()
+    return IssuedCoupon(
+        result.coupon, kind, customer, row.expires_at, created=not result.replayed, id=row.id
+    )
