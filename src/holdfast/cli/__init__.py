@@ -8,6 +8,7 @@ import holdfast.cli.simulate_cmd  # noqa: F401  (registers commands)
 from holdfast.cli import (
     db_cmd,  # noqa: F401  (registers commands)
     demo_cmd,  # noqa: F401  (registers commands)
+    fit_cmd,  # noqa: F401  (registers commands)
     import_cmd,  # noqa: F401  (registers commands)
     loyalty_cmd,  # noqa: F401  (registers commands)
     points_cmd,  # noqa: F401  (registers commands)
