@@ -95,3 +95,9 @@ def test_coupons_need_exactly_one_discount() -> None:
         parse_program('[coupons.x]\npercent = "10"\namount = "5"\n[coupons.y]\nvalid_days = 3\n')
     columns = sorted(p.column for p in caught.value.problems)
     assert columns == ["coupons.x", "coupons.y"]
+
+
+def test_the_docs_show_the_example_program_as_it_is(example_program: Path) -> None:
+    docs = (example_program.parents[1] / "docs" / "loyalty.md").read_text(encoding="utf-8")
+    block = docs.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert block == example_program.read_text(encoding="utf-8")
