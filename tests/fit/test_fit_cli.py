@@ -12,9 +12,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from fit_helpers import CALIBRATION_END, HOLDOUT_END, SAMPLE_FLAGS, lifetimes_quiet, oracle_summary
 from typer.testing import CliRunner
 
-from conftest import CALIBRATION_END, HOLDOUT_END, SAMPLE_FLAGS, lifetimes_quiet, oracle_summary
 from holdfast.cli import app
 from holdfast.models import FitResult
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from fit_helpers import CALIBRATION_END, lifetimes_quiet
 
-from conftest import CALIBRATION_END, lifetimes_quiet
 from holdfast.errors import UserError
 from holdfast.services.fit_output import write_models, write_predictions
 from holdfast.services.fit_predictions import discount_steps

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from fit_helpers import CALIBRATION_END, HOLDOUT_END, SAMPLE_FLAGS
 from typer.testing import CliRunner
 
-from conftest import CALIBRATION_END, HOLDOUT_END, SAMPLE_FLAGS
 from holdfast.cli import app
 from holdfast.services.fitting import FitOptions, fit_source
 from holdfast.services.sources import open_store, opened
