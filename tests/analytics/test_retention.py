@@ -12,8 +12,9 @@ import pyarrow as pa
 import pytest
 from oracle import retention_oracle
 
+from holdfast.analytics.calendar import period_index
 from holdfast.analytics.orders import purchases
-from holdfast.analytics.retention import PERIOD_TABLE_COLUMNS, period_table
+from holdfast.analytics.retention import MAX_BIT_BOUNDARIES, PERIOD_TABLE_COLUMNS, period_table
 from holdfast.errors import UserError
 
 pytestmark = pytest.mark.filterwarnings(
@@ -56,7 +57,11 @@ def worked_example_rows() -> list[tuple[str, str, float]]:
     return rows
 
 
-def test_worked_example_crr_97_percent(backend):
+METHODS = ["bits", "runs"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_worked_example_crr_97_percent(backend, method):
     table = run_periods(
         backend,
         worked_example_rows(),
@@ -64,6 +69,7 @@ def test_worked_example_crr_97_percent(backend):
         window_days=31,
         first=dt.date(1998, 1, 2),
         as_of=dt.date(1998, 3, 31),
+        method=method,
     )
     march = table.loc["1998-03"]
     assert list(table.columns[1:]) == list(PERIOD_TABLE_COLUMNS[1:])
@@ -83,7 +89,8 @@ def test_worked_example_crr_97_percent(backend):
     assert january.new_customers == 107 and january.customers_end == 107
 
 
-def test_partial_last_period_closes_at_the_end_of_the_data(backend):
+@pytest.mark.parametrize("method", METHODS)
+def test_partial_last_period_closes_at_the_end_of_the_data(backend, method):
     rows = [("a", "1998-01-10", 5.0), ("b", "1998-02-20", 5.0), ("a", "1998-03-03", 5.0)]
     table = run_periods(
         backend,
@@ -92,6 +99,7 @@ def test_partial_last_period_closes_at_the_end_of_the_data(backend):
         window_days=31,
         first=dt.date(1998, 1, 10),
         as_of=dt.date(1998, 3, 15),
+        method=method,
     )
     assert table.partial.tolist() == [False, False, True]
     march = table.loc["1998-03"]
@@ -132,6 +140,37 @@ def test_cancelled_and_refunded_orders_are_not_purchases(backend):
     assert result.loc[0, "new_customers"] == 1
 
 
+def test_bits_refuses_more_boundaries_than_it_counts_and_auto_falls_back(backend):
+    rows = [("a", "2020-01-01", 5.0), ("a", "2020-04-01", 5.0), ("b", "2020-03-15", 5.0)]
+    scope = {
+        "grain": "day",
+        "window_days": 30,
+        "first": dt.date(2020, 1, 1),
+        "as_of": dt.date(2020, 4, 1),
+    }
+    boundaries = period_index(scope["as_of"], "day") + 2 - period_index(scope["first"], "day")
+    assert boundaries > MAX_BIT_BOUNDARIES
+    with pytest.raises(UserError, match="more than the bits plan counts"):
+        run_periods(backend, rows, **scope, method="bits")
+    auto = run_periods(backend, rows, **scope)
+    runs = run_periods(backend, rows, **scope, method="runs")
+    pd.testing.assert_frame_equal(auto, runs)
+    assert auto.loc["2020-03-16"].customers_start == 1
+
+
+def test_unknown_method_is_refused(backend):
+    with pytest.raises(UserError, match="unknown method"):
+        run_periods(
+            backend,
+            [("a", "1998-01-10", 5.0)],
+            grain="month",
+            window_days=31,
+            first=dt.date(1998, 1, 10),
+            as_of=dt.date(1998, 1, 31),
+            method="magic",
+        )
+
+
 def test_window_shorter_than_the_period_is_refused(backend):
     with pytest.raises(UserError, match="shorter than a month"):
         run_periods(
@@ -168,16 +207,24 @@ def random_shop(seed: int, customers: int = 60) -> list[tuple[str, str, float]]:
         ("year", 366),
     ],
 )
-def test_matches_the_definitions_on_random_shops(backend, grain, window):
+@pytest.mark.parametrize("method", METHODS)
+def test_matches_the_definitions_on_random_shops(backend, grain, window, method):
     rows = random_shop(seed=7)
     as_of = dt.date(2021, 5, 17)
+    first = min(dt.date.fromisoformat(r[1]) for r in rows)
+    if method == "bits" and grain in ("day", "week"):
+        # bits counts at most 62 boundaries: a shorter span of the same shop
+        first = as_of - dt.timedelta(days=50 if grain == "day" else 7 * 50)
+        rows = [r for r in rows if dt.date.fromisoformat(r[1]) >= first]
+        first = min(dt.date.fromisoformat(r[1]) for r in rows)
     got = run_periods(
         backend,
         rows,
         grain=grain,
         window_days=window,
-        first=min(dt.date.fromisoformat(r[1]) for r in rows),
+        first=first,
         as_of=as_of,
+        method=method,
     )
     frame = pd.DataFrame(rows, columns=["customer_id", "order_date", "amount"])
     frame["order_date"] = [dt.date.fromisoformat(d) for d in frame.order_date]

@@ -7,13 +7,22 @@ CRR = (E - N) / S; retained = active at both ends; reactivated = E - N - retaine
 lost = S - retained; exact retention = retained / S; churn rate = lost / S. A period the data
 ends inside closes at the end of the data (the day after ``as_of``) and is marked partial.
 
-How it runs in one pass of SQL: purchases are grouped per customer and period, and each
-purchase period p makes its customer active at the boundary indexes [p + 1, idx(d + W)] for
-its last day d (a small calendar maps days to these, see :mod:`holdfast.analytics.calendar`).
-These ranges never move backwards, so one LAG per customer cuts them into disjoint runs
-[start, end]. With A(i) = runs with start <= i and Z(i) = runs with end <= i, the customers
-active at boundary i number S_i = A(i) - Z(i - 1), and those active at both i and i + 1 number
-A(i) - Z(i) plus the runs that start at i + 1 right where the customer's previous run ended.
+How it runs in one pass of SQL: an order on day d in period p makes its customer active at
+the boundary indexes [p + 1, idx(d + W)] (a small calendar maps days to these, see
+:mod:`holdfast.analytics.calendar`). Two plans count the customers active at each boundary:
+
+- ``bits`` (when the table has at most :data:`MAX_BIT_BOUNDARIES` boundaries, e.g. five
+  years of months): the calendar carries each day's boundaries as a bit mask, one grouping
+  ORs them per customer, and one aggregate counts the customers with bit i set (active at
+  boundary i) and with bits i and i + 1 set (retained through period i). No window function
+  and no sort: about twice as fast on DuckDB.
+- ``runs`` (any length): purchases are grouped per customer and period; the ranges never move
+  backwards, so one LAG per customer cuts them into disjoint runs [start, end]. With
+  A(i) = runs with start <= i and Z(i) = runs with end <= i, the customers active at boundary i
+  number S_i = A(i) - Z(i - 1), and those active at both i and i + 1 number A(i) - Z(i) plus
+  the runs that start at i + 1 right where the customer's previous run ended.
+
+Both give the same numbers (the tests run both on every backend).
 """
 
 from __future__ import annotations
@@ -22,6 +31,8 @@ import datetime as dt
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
 
 from holdfast.analytics.calendar import (
     activity_calendar,
@@ -29,6 +40,13 @@ from holdfast.analytics.calendar import (
     period_index,
     periods_frame,
 )
+from holdfast.errors import UserError
+
+#: The most boundaries the ``bits`` plan counts: one bit each of a signed 64-bit integer.
+MAX_BIT_BOUNDARIES = 62
+
+#: How :func:`period_table` counts active customers (see the module docstring).
+METHODS = ("auto", "bits", "runs")
 
 #: The columns of :func:`period_table`, in order (the report's PERIOD_COLUMNS).
 PERIOD_TABLE_COLUMNS = (
@@ -124,20 +142,70 @@ def period_activity(periods: ir.Table) -> ir.Table:
     )
 
 
-def period_table(
+def boundary_masks(calendar: pd.DataFrame, first_boundary: int) -> pd.Series:
+    """Per row of :func:`~holdfast.analytics.calendar.activity_calendar`: the bit mask of the
+    boundaries an order that day makes active, bit k standing for boundary first_boundary + k."""
+    one = np.int64(1)
+    low = calendar.active_from.to_numpy(np.int64) - first_boundary
+    high = calendar.active_to.to_numpy(np.int64) - first_boundary + 1
+    return pd.Series(((one << high) - one) & ~((one << low) - one), index=calendar.index)
+
+
+def active_counts_bits(
     purchases: ir.Table,
     *,
-    grain: str = "month",
-    window_days: int = 365,
+    grain: str,
+    window_days: int,
     first: dt.date,
     as_of: dt.date,
-) -> ir.Table:
-    """One row per period from ``first`` to ``as_of`` with every column of
-    :data:`PERIOD_TABLE_COLUMNS` (rates null where undefined), ordered by period.
+) -> tuple[ir.Table, ir.Table]:
+    """Per boundary index ``idx``: ``active`` customers and ``both`` (active there and at the
+    next boundary), by OR-ing each customer's day masks; and per period index ``idx`` the
+    ``new_customers`` acquired in it. At most :data:`MAX_BIT_BOUNDARIES` boundaries."""
+    frame = activity_calendar(day_number(first), day_number(as_of), grain, window_days)
+    idx0 = period_index(first, grain)
+    count = period_index(as_of, grain) + 2 - idx0
+    if count > MAX_BIT_BOUNDARIES:
+        raise UserError(
+            f"{count} period boundaries are more than the bits plan counts "
+            f"({MAX_BIT_BOUNDARIES}); use method='runs'"
+        )
+    frame = frame.assign(mask=boundary_masks(frame, idx0))[["day", "period_idx", "mask"]]
+    calendar = ibis.memtable(frame)
+    rows = _in_range(purchases, first, as_of)
+    rows = rows.join(calendar, rows.order_day == calendar.day)
+    per = rows.group_by("customer_id").aggregate(
+        mask=rows["mask"].bit_or(), first_idx=rows.period_idx.min()
+    )
+    sums = {}
+    for k in range(count):
+        sums[f"a{k}"] = ((per["mask"] >> k) & 1).sum()
+        sums[f"b{k}"] = ((per["mask"] >> k) & (per["mask"] >> (k + 1)) & 1).sum()
+    totals = per.aggregate(**sums)
+    boundaries = ibis.memtable(
+        pd.DataFrame({"idx": pd.Series(range(idx0, idx0 + count), dtype="int64")})
+    )
+    grid = boundaries.cross_join(totals)
 
-    ``first`` is normally the first purchase date and ``as_of`` the last day of data;
-    purchases outside [first, as_of] are ignored.
-    """
+    def pick(prefix: str) -> ir.IntegerValue:
+        value = ibis.cases(*((grid.idx == idx0 + k, grid[f"{prefix}{k}"]) for k in range(count)))
+        return value.fill_null(0).cast("int64")
+
+    counts = grid.select("idx", active=pick("a"), both=pick("b"))
+    new = per.group_by(idx=per.first_idx).aggregate(new_customers=per.count())
+    return counts, new
+
+
+def active_counts_runs(
+    purchases: ir.Table,
+    *,
+    grain: str,
+    window_days: int,
+    first: dt.date,
+    as_of: dt.date,
+) -> tuple[ir.Table, ir.Table]:
+    """The same two tables as :func:`active_counts_bits`, from disjoint runs of boundaries
+    (:func:`activity_pieces`); any number of boundaries."""
     frame = periods_frame(first, as_of, grain)
     last = period_index(as_of, grain)
     boundaries = ibis.memtable(
@@ -161,15 +229,48 @@ def period_table(
         staying=a_count.sum().over(running) - z_count.sum().over(running),
         joins=counts.j_count.fill_null(0),
     )
-
+    following = counts.select(next_idx=counts.idx - 1, joins_next=counts.joins)
+    counts = counts.left_join(following, counts.idx == following.next_idx)
+    counts = counts.select(
+        "idx",
+        active=counts.active.cast("int64"),
+        both=(counts.staying + counts.joins_next.fill_null(0)).cast("int64"),
+    )
     acquired = bought.group_by("customer_id").aggregate(idx=bought.period_idx.min())
     new = acquired.group_by("idx").aggregate(new_customers=acquired.count())
+    return counts, new
+
+
+def period_table(
+    purchases: ir.Table,
+    *,
+    grain: str = "month",
+    window_days: int = 365,
+    first: dt.date,
+    as_of: dt.date,
+    method: str = "auto",
+) -> ir.Table:
+    """One row per period from ``first`` to ``as_of`` with every column of
+    :data:`PERIOD_TABLE_COLUMNS` (rates null where undefined), ordered by period.
+
+    ``first`` is normally the first purchase date and ``as_of`` the last day of data;
+    purchases outside [first, as_of] are ignored. ``method`` picks the plan that counts the
+    active customers (module docstring): ``auto`` takes ``bits`` when the boundaries fit.
+    """
+    if method not in METHODS:
+        raise UserError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+    frame = periods_frame(first, as_of, grain)
+    scope = {"grain": grain, "window_days": window_days, "first": first, "as_of": as_of}
+    if method == "auto":
+        fits = len(frame) + 1 <= MAX_BIT_BOUNDARIES
+        method = "bits" if fits else "runs"
+    plan = active_counts_bits if method == "bits" else active_counts_runs
+    counts, new = plan(purchases, **scope)
+    bought = customer_periods(purchases, **scope)
 
     periods = ibis.memtable(frame)
-    at_start = counts.select(s_idx=counts.idx, active=counts.active, staying=counts.staying)
-    at_end = counts.select(
-        e_idx=counts.idx - 1, customers_end=counts.active, joins_next=counts.joins
-    )
+    at_start = counts.select(s_idx=counts.idx, active=counts.active, both=counts.both)
+    at_end = counts.select(e_idx=counts.idx - 1, customers_end=counts.active)
     table = periods.join(at_start, periods.idx == at_start.s_idx)
     table = table.join(at_end, table.idx == at_end.e_idx)
     table = table.left_join(new, table.idx == new.idx).drop("idx_right")
@@ -179,7 +280,7 @@ def period_table(
     s = table.active.cast("int64")
     e = table.customers_end.cast("int64")
     n = table.new_customers.fill_null(0).cast("int64")
-    retained = (table.staying + table.joins_next).cast("int64")
+    retained = table.both.cast("int64")
     orders = table.orders.fill_null(0).cast("int64")
     buyers = table.buyers.fill_null(0).cast("int64")
     revenue = table.revenue.fill_null(0.0).cast("float64")
