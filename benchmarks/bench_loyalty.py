@@ -286,7 +286,9 @@ def main() -> None:
                         run_clients(url, clients, args.ops, args.customers, args.seed + run)
                     )
             figures = median_of(runs)
-            print(json.dumps({"store": kind, "clients": clients, **figures}), flush=True)
+            each = [round(r["ops_per_s"]) for r in runs]
+            line = {"store": kind, "clients": clients, **figures, "runs": each}
+            print(json.dumps(line), flush=True)
             table.append(
                 f"| {kind} | earn/redeem, {clients} clients × {args.ops} | "
                 f"{figures['ops_per_s']:,.0f} calls/s | {figures['p50_ms']:.1f} | "
@@ -299,7 +301,9 @@ def main() -> None:
             with fresh_store(kind, args.pg) as url:
                 runs.append(run_expiry(url, args.accounts))
         figures = median_of(runs)
-        print(json.dumps({"store": kind, "expiry_accounts": args.accounts, **figures}), flush=True)
+        each = [round(r["seconds"], 1) for r in runs]
+        line = {"store": kind, "expiry_accounts": args.accounts, **figures, "runs": each}
+        print(json.dumps(line), flush=True)
         table.append(
             f"| {kind} | expiry job, {args.accounts:,} due accounts | "
             f"{figures['seconds']:.1f} s ({figures['accounts_per_s']:,.0f} accounts/s); "

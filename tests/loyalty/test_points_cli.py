@@ -96,6 +96,8 @@ def test_tiers_and_rewards(shop: str) -> None:
     orders = run("points", "orders", *db)
     # Gold earns 1.5 points per euro: 600 × 1.5 = 900, plus 10 per order
     assert orders.exit_code == 0 and orders.stdout.startswith("1 orders credited with 910 ")
+    birthdays = run("points", "birthdays", "--as-of", "2026-03-01", *db)
+    assert birthdays.exit_code == 0 and birthdays.stdout.startswith("0 birthday bonuses")
     rewards = run("points", "rewards", *db)
     assert rewards.stdout.splitlines()[0].startswith("free-shipping\t250 points")
     bought = run("points", "reward", "ann", "espresso", "--key", "w1", *db)

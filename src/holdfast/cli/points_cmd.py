@@ -184,6 +184,16 @@ def event_cmd(
     say(loyalty.earn_event(store(db), customer, event, key, now=when(as_of)).line())
 
 
+@command("birthdays", group=points_app)
+def birthdays_cmd(as_of: AsOfOption = None, db: DbOption = None) -> None:
+    """Credit the birthday bonus to today's birthdays (once a year each; run it daily)."""
+    summary = loyalty.earn_birthdays(store(db), as_of=when(as_of))
+    say(
+        f"{summary.credited:,} birthday bonuses credited ({summary.points:,} points); "
+        f"{summary.replayed:,} already given this year"
+    )
+
+
 @command("join", group=points_app)
 def join_cmd(customer: Customer, as_of: AsOfOption = None, db: DbOption = None) -> None:
     """Enrol a customer in the members' club (when the program is one)."""

@@ -6,6 +6,7 @@ coupon issuer) and ``tiers_of``; those signatures are kept stable.
 """
 
 from holdfast.services.loyalty.batch import EarnRequest, earn_many
+from holdfast.services.loyalty.birthdays import earn_birthdays
 from holdfast.services.loyalty.expiry import (
     Expiring,
     ExpirySummary,
@@ -65,6 +66,7 @@ __all__ = [
     "balance",
     "current_program",
     "earn",
+    "earn_birthdays",
     "earn_event",
     "earn_for_orders",
     "earn_many",
