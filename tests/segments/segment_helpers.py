@@ -34,3 +34,16 @@ def lines_of(backend: ibis.BaseBackend, baskets: dict[str, list[str]], name: str
 def run(expr: ir.Table, key: str | list[str] = "customer_id") -> pd.DataFrame:
     """Execute and sort by ``key``."""
     return expr.to_pyarrow().to_pandas().sort_values(key).reset_index(drop=True)
+
+
+def write_orders_csv(path, rows: list[Row]) -> None:
+    """An orders export (order_id, customer_id, ordered_at, amount) of compact rows."""
+    lines = ["order_id,customer_id,ordered_at,amount"]
+    lines += [f"o{i},{c},{d},{a:.2f}" for i, (c, d, a) in enumerate(rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_lines_csv(path, lines: list[tuple[str, str, float]]) -> None:
+    """An order-lines export (order_id, product_id, amount)."""
+    text = ["order_id,product_id,amount"] + [f"{o},{p},{a:.2f}" for o, p, a in lines]
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")

@@ -1,0 +1,149 @@
+"""Write one scoring run: the run row, then every customer's scores in one INSERT ... SELECT
+from a staged Arrow table joined to the customers (their store ids), in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from holdfast.store import bulk
+from holdfast.store.score_tables import ScoreRun
+
+STAGE = "score_stage"
+FLOATS = ("p_alive", "expected_purchases")
+
+
+def _minor(values: np.ndarray, scale: int) -> pa.Array:
+    cents = np.rint(np.asarray(values, dtype=float) * scale)
+    ok = np.isfinite(cents)
+    return pa.array(np.where(ok, np.maximum(cents, 0), 0).astype(np.int64), mask=~ok)
+
+
+def _exact_text(values: np.ndarray) -> pa.Array:
+    """Floats as their shortest round-trip text (staged as TEXT, cast back in the INSERT)."""
+    array = pa.array(np.asarray(values, dtype=float), from_pandas=True)
+    return pc.cast(array, pa.string())
+
+
+def staged(scores: pd.DataFrame, scale: int) -> pa.Table:
+    """The score frame as the Arrow table to stage (money in minor units, floats as text)."""
+    dates = pd.to_datetime(pd.Series(scores["expected_next_order"]), errors="coerce")
+    recs = [r if isinstance(r, str) else None for r in scores["recommendations"]]
+    return pa.table(
+        {
+            "customer_id": pa.array(scores["customer_id"].astype(str).to_numpy(), pa.string()),
+            "recency_days": scores["recency_days"].to_numpy(dtype=np.int64),
+            "orders": scores["orders"].to_numpy(dtype=np.int64),
+            "spend_minor": _minor(scores["spend"].to_numpy(), scale),
+            "r_score": scores["r_score"].to_numpy(dtype=np.int64),
+            "f_score": scores["f_score"].to_numpy(dtype=np.int64),
+            "m_score": scores["m_score"].to_numpy(dtype=np.int64),
+            "segment": pa.array(scores["segment"].tolist(), pa.string()),
+            "stage": pa.array(scores["stage"].tolist(), pa.string()),
+            "p_alive": _exact_text(scores["p_alive"].to_numpy()),
+            "expected_purchases": _exact_text(scores["expected_purchases"].to_numpy()),
+            "predicted_value_minor": _minor(scores["predicted_value"].to_numpy(), scale),
+            "expected_next_order": pa.array(dates.dt.date, pa.date32(), from_pandas=True),
+            "vip": scores["vip"].to_numpy(dtype=bool),
+            "recommendations": pa.array(recs, pa.string()),
+        }
+    )
+
+
+def _insert_sql(sqlite: bool) -> str:
+    real = "REAL" if sqlite else "DOUBLE PRECISION"
+    columns = [
+        "recency_days",
+        "orders",
+        "spend_minor",
+        "r_score",
+        "f_score",
+        "m_score",
+        "segment",
+        "stage",
+        "p_alive",
+        "expected_purchases",
+        "predicted_value_minor",
+        "expected_next_order",
+        "vip",
+        "recommendations",
+    ]
+    values = [f"CAST(s.{c} AS {real})" if c in FLOATS else f"s.{c}" for c in columns]
+    return (
+        f"INSERT INTO customer_scores (run_id, customer_id, {', '.join(columns)}) "
+        f"SELECT :run_id, c.id, {', '.join(values)} "
+        f"FROM {STAGE} s JOIN customers c ON c.external_id = s.customer_id"
+    )
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def to_json(document: object) -> str:
+    """Strict JSON (NaN as null) for the run's parameters and settings."""
+    return json.dumps(_finite(document), allow_nan=False, sort_keys=True, default=str)
+
+
+def find_run(conn: sa.Connection, as_of: dt.date) -> int | None:
+    """The id of the run for ``as_of``, if there is one."""
+    table = ScoreRun.__table__
+    return conn.execute(sa.select(table.c.id).where(table.c.as_of == as_of)).scalar()
+
+
+def write_run(
+    engine: Engine,
+    *,
+    as_of: dt.date,
+    model: str | None,
+    parameters: object,
+    settings: object,
+    note: str | None,
+    scores: pd.DataFrame,
+    scale: int,
+) -> tuple[int, bool]:
+    """Insert the run and its scores; (run id, True), or (existing id, False) when a run for
+    ``as_of`` is already there (then nothing is written)."""
+    table = ScoreRun.__table__
+    stage_rows = staged(scores, scale)
+    try:
+        with engine.begin() as conn:
+            existing = find_run(conn, as_of)
+            if existing is not None:
+                return existing, False
+            run_id = conn.execute(
+                table.insert()
+                .values(
+                    as_of=as_of,
+                    model=model,
+                    parameters=to_json(parameters),
+                    settings=to_json(settings),
+                    note=note,
+                    customers=len(scores),
+                )
+                .returning(table.c.id)
+            ).scalar_one()
+            bulk.stage(conn, STAGE, stage_rows)
+            conn.execute(sa.text(_insert_sql(bulk.is_sqlite(conn))), {"run_id": run_id})
+            bulk.drop_stage(conn, STAGE)
+    except sa.exc.IntegrityError:
+        with engine.connect() as conn:  # a concurrent run for the same date won the race
+            existing = find_run(conn, as_of)
+        if existing is None:
+            raise
+        return existing, False
+    return run_id, True
