@@ -6,6 +6,7 @@ import holdfast.cli.coupon_cmd  # registers commands
 import holdfast.cli.referral_cmd  # registers commands
 import holdfast.cli.simulate_cmd  # noqa: F401  (registers commands)
 from holdfast.cli import (
+    customer_cmd,  # noqa: F401  (registers commands)
     db_cmd,  # noqa: F401  (registers commands)
     demo_cmd,  # noqa: F401  (registers commands)
     fit_cmd,  # noqa: F401  (registers commands)
@@ -13,6 +14,8 @@ from holdfast.cli import (
     loyalty_cmd,  # noqa: F401  (registers commands)
     points_cmd,  # noqa: F401  (registers commands)
     report_cmd,  # noqa: F401  (registers commands)
+    score_cmd,  # noqa: F401  (registers commands)
+    segments_cmd,  # noqa: F401  (registers commands)
     tier_cmd,  # noqa: F401  (registers commands)
     version_cmd,  # noqa: F401  (registers commands)
 )
