@@ -52,7 +52,7 @@ FIT_HELP = (
     "With --calibration-end the model is also fitted on the data up to that date and its "
     "forecast compared with what customers bought after it.\n\n"
     "Examples: holdfast fit orders.csv; holdfast fit CDNOW_sample.txt --columns "
-    "customer_id,sample_id,date,cds,dollar_value --as-of 1998-06-30 --calibration-end "
+    "master_id,customer_id,date,cds,amount --as-of 1998-06-30 --calibration-end "
     "1997-09-30; holdfast fit --db postgresql://host/shop --model paretonbd -o scores.parquet"
 )
 

@@ -23,6 +23,8 @@ from holdfast.analytics.tenure import tenure_spend
 from holdfast.errors import UserError
 from holdfast.report import ReportData, dumps, render_html, write_csv
 from holdfast.report import period_table as rich_period_table
+from holdfast.services.fitting import source_transactions
+from holdfast.services.forecast import forecast_for_report
 from holdfast.services.metrics import (
     ReportOptions,
     as_date,
@@ -51,8 +53,11 @@ def _clean(value: object) -> object:
     return value
 
 
-def build_report(source: DataSource, options: ReportOptions, step: Step = _silent) -> ReportData:
-    """Every table and headline of the report for ``source``."""
+def build_report(
+    source: DataSource, options: ReportOptions, step: Step = _silent, *, forecast: bool = True
+) -> ReportData:
+    """Every table and headline of the report for ``source`` (with ``forecast``, the
+    "What comes next" section of a fitted BG/NBD model too)."""
     options = options.checked()
     step("reading the orders")
     data = prepare(source, options)
@@ -108,6 +113,11 @@ def build_report(source: DataSource, options: ReportOptions, step: Step = _silen
         "currency": source.currency,
         "holdfast_version": holdfast.__version__,
     }
+    extra = []
+    if forecast:
+        step("forecast")
+        bought = source_transactions(source, options.timezone)
+        extra.append(forecast_for_report(bought, as_of=data.as_of, currency=source.currency))
     return ReportData(
         meta=meta,
         summary=summary,
@@ -117,6 +127,7 @@ def build_report(source: DataSource, options: ReportOptions, step: Step = _silen
         tenure=tenure,
         days_between_orders=gaps,
         nps=nps,
+        extra_sections=extra,
     )
 
 
