@@ -108,6 +108,8 @@ def test_refusals_have_their_own_exit_codes(store_url: str) -> None:
     _refused(run(*redeem[:2], "nope", *redeem[2:], "--order", "d", *db), 4, "no coupon 'NOPE'")
     _refused(run("coupon", "create", "x", "--percent", "5", "--amount", "1", *db), 2, "exactly one")
     _refused(run("coupon", "create", "y", "--amount", "lots", *db), 2, "not a number")
+    assert run("coupon", "disable", "big", *db).exit_code == 0
+    _refused(run(*redeem[:2], "big", *redeem[2:], "--order", "e", *db), 13, "coupon is disabled")
     assert scalar(store_url, "SELECT count(*) FROM coupon_redemptions") == 0
 
 

@@ -216,3 +216,14 @@ def test_tier_only_coupon_reads_the_tier_the_store_holds(shop: str, example_prog
     assert _redeem(shop, "gold", "o1").discount_minor == 1000
     with pytest.raises(NotEligible, match="tier Gold and above"):
         _redeem(shop, "gold", "o2", who="bob")
+
+
+def test_a_disabled_coupon_is_refused_until_enabled(shop: str) -> None:
+    coupons.create_coupon(shop, "off", CouponSpec(percent=D("10")))
+    _redeem(shop, "off", "o1")
+    assert coupons.set_disabled(shop, "off").disabled is True
+    with pytest.raises(Expired, match="coupon is disabled"):
+        _redeem(shop, "off", "o2")
+    coupons.set_disabled(shop, "off", disabled=False)
+    _redeem(shop, "off", "o3")
+    assert scalar(shop, "SELECT count(*) FROM coupon_redemptions") == 2

@@ -1,4 +1,4 @@
-"""``holdfast coupon …``: create coupons and batches, redeem, show, release, issue.
+"""``holdfast coupon …``: create coupons and batches, redeem, show, disable, release, issue.
 
 Refusals exit with their own codes and one line (docs/coupons.md): 12 already redeemed or
 used up, 13 expired or not yet valid, 14 not eligible (minimum order, first order, tier,
@@ -21,7 +21,8 @@ from holdfast.services import coupons
 from holdfast.services.coupons import CouponSpec
 
 coupon_app = typer.Typer(
-    help="Coupons: create, batch, redeem, show, release, issue.", no_args_is_help=True
+    help="Coupons: create, batch, redeem, show, disable, release, issue, reward.",
+    no_args_is_help=True,
 )
 app.add_typer(coupon_app, name="coupon")
 
@@ -226,6 +227,16 @@ def show_cmd(code: Code, db: DbOption = None) -> None:
         say(f"  from batch {view.batch_key!r}")
     if view.released:
         say(f"  {view.released:,} redemptions released (refunded or cancelled orders)")
+
+
+@command("disable", group=coupon_app)
+def disable_cmd(
+    code: Code,
+    enable: Annotated[bool, typer.Option("--enable", help="Switch it on again.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Switch a coupon off (later redemptions exit 13), or on again with --enable."""
+    say(coupons.set_disabled(store(db), code, disabled=not enable).line())
 
 
 @command("release", group=coupon_app)

@@ -3,7 +3,7 @@
 Every function here owns its transaction and takes ``db`` (a store URL or an Engine).
 """
 
-from holdfast.services.coupons.create import create_batch, create_coupon, show_coupon
+from holdfast.services.coupons.create import create_batch, create_coupon, set_disabled, show_coupon
 from holdfast.services.coupons.issue import (
     birthday_coupon,
     issue_coupon,
@@ -39,6 +39,7 @@ __all__ = [
     "release",
     "release_undone_orders",
     "reward_coupon",
+    "set_disabled",
     "show_coupon",
     "win_back_coupon",
 ]

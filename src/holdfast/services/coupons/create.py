@@ -121,6 +121,15 @@ def _existing_batch(conn: sa.Connection, key: str, digest: str) -> BatchResult:
     return BatchResult(key, list(codes), created=False)
 
 
+def set_disabled(db: Db, code: str, disabled: bool = True) -> CouponView:
+    """Switch a coupon off (every later redemption is refused as expired) or on again;
+    redemptions made before stay."""
+    with transaction(db) as conn:
+        row = find_coupon(conn, code, lock=True)
+        conn.execute(sa.update(COUPONS).where(COUPONS.c.id == row.id).values(disabled=disabled))
+        return view_of(conn, find_coupon(conn, code))
+
+
 def show_coupon(db: Db, code: str) -> CouponView:
     """A coupon's terms and use."""
     with reading(db) as conn:

@@ -312,13 +312,13 @@ def release(
                 raise NotFound(f"no coupon was redeemed on order {order}")
             return ReleaseResult(past, order, released=False)
         find_coupon(conn, active.code, lock=True)
-        _release_locked(conn, active.id, active.coupon_id, reason, at)
-        return ReleaseResult(active.code, order, released=True)
+        done = _release_locked(conn, active.id, active.coupon_id, reason, at)
+        return ReleaseResult(active.code, order, released=done)
 
 
 def _release_locked(
     conn: sa.Connection, redemption_id: int, coupon_id: int, reason: str, at: datetime
-) -> None:
+) -> bool:
     done = conn.execute(
         sa.update(REDEMPTIONS)
         .where(REDEMPTIONS.c.id == redemption_id, REDEMPTIONS.c.released_at.is_(None))
@@ -330,6 +330,7 @@ def _release_locked(
             .where(COUPONS.c.id == coupon_id, COUPONS.c.uses > 0)
             .values(uses=COUPONS.c.uses - 1)
         )
+    return bool(done)
 
 
 def release_undone_orders(db: Db, *, now: datetime | None = None) -> list[ReleaseResult]:
