@@ -11,7 +11,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from holdfast.analytics.stats import quantiles
+from holdfast.analytics.stats import weighted_quantiles
 
 #: Histogram buckets: (label, first day, last day or None for no end). The labels are bare
 #: ranges because the report's axis and hover text add "days".
@@ -36,19 +36,30 @@ def purchase_gaps(purchases: ir.Table) -> ir.Table:
     return gaps.filter(gaps.days.notnull())
 
 
+def gap_counts(purchases: ir.Table) -> ir.Table:
+    """One row per gap length: ``days`` and ``gaps``, the number of :func:`purchase_gaps` that
+    long. Small (a few thousand rows), so the histogram and the quartiles can share it."""
+    gaps = purchase_gaps(purchases)
+    return gaps.group_by("days").aggregate(gaps=gaps.count())
+
+
 def days_between_orders(purchases: ir.Table) -> ir.Table:
     """Histogram of :func:`purchase_gaps`: ``bucket`` (label), ``bucket_order`` (1, 2, ...)
     and ``count``, one row for every bucket of :data:`BUCKETS` (0 where empty), in order."""
-    gaps = purchase_gaps(purchases)
+    return gap_histogram(gap_counts(purchases))
+
+
+def gap_histogram(counts: ir.Table) -> ir.Table:
+    """:func:`days_between_orders` from :func:`gap_counts`."""
     order = ibis.cases(
         *[
-            (gaps.days <= last, number)
+            (counts.days <= last, number)
             for number, (_, _, last) in enumerate(BUCKETS, start=1)
             if last is not None
         ],
         else_=len(BUCKETS),
     )
-    counts = gaps.group_by(bucket_order=order).aggregate(count=gaps.count())
+    counts = counts.group_by(bucket_order=order).aggregate(count=counts.gaps.sum())
     buckets = ibis.memtable(
         pd.DataFrame(
             {
@@ -68,4 +79,9 @@ def days_between_orders(purchases: ir.Table) -> ir.Table:
 def interval_quartiles(purchases: ir.Table) -> ir.Table:
     """One row: ``q1``, ``median`` and ``q3`` of the days between consecutive purchase days
     (floats, linearly interpolated as numpy's default); null when nobody bought twice."""
-    return quantiles(purchase_gaps(purchases).days, {"q1": 0.25, "median": 0.5, "q3": 0.75})
+    return gap_quartiles(gap_counts(purchases))
+
+
+def gap_quartiles(counts: ir.Table) -> ir.Table:
+    """:func:`interval_quartiles` from :func:`gap_counts`."""
+    return weighted_quantiles(counts, "days", "gaps", {"q1": 0.25, "median": 0.5, "q3": 0.75})

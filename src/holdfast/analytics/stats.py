@@ -40,26 +40,43 @@ def quantiles(values: ir.NumericColumn, probabilities: dict[str, float | Fractio
 
     With the n values sorted as x_0 <= ... <= x_(n-1) and h = (n - 1) p, the quantile is
     x_floor(h) + (h - floor(h)) (x_floor(h)+1 - x_floor(h)). ``h`` is computed in integers
-    from p as a fraction, so p = 0.25 of 5 values lands exactly on x_1.
+    from p as a fraction, so p = 0.25 of 5 values lands exactly on x_1. The values are counted
+    per distinct value first (:func:`weighted_quantiles`), so whole-day gaps or repeated
+    amounts sort a few thousand rows instead of millions.
 
     >>> quantiles(gaps.days, {"median": 0.5})  # doctest: +SKIP
     """
     table = values.name("x").as_table()
     table = table.filter(table.x.notnull())
+    counts = table.group_by("x").aggregate(n=table.count())
+    return weighted_quantiles(counts, "x", "n", probabilities)
+
+
+def weighted_quantiles(
+    counts: ir.Table, value: str, count: str, probabilities: dict[str, float | Fraction]
+) -> ir.Table:
+    """:func:`quantiles` of a multiset given as one row per distinct ``value`` with its
+    ``count`` (>= 1) of occurrences: the order statistic x_k is the value whose run of
+    sorted positions [before, before + count) holds k."""
+    table = counts.select(x=counts[value].cast("float64"), n=counts[count].cast("int64"))
+    running = ibis.cumulative_window(order_by="x")
     ranked = table.select(
-        x=table.x.cast("float64"),
-        r=ibis.row_number().over(order_by=table.x),
-        last=table.count().over() - 1,
+        "x",
+        before=table.n.sum().over(running) - table.n,
+        after=table.n.sum().over(running),
+        last=table.n.sum().over() - 1,
     )
+
+    def holds(k: ir.IntegerValue) -> ir.BooleanValue:
+        return (ranked.before <= k) & (k < ranked.after)
+
     columns = {}
     for name, p in probabilities.items():
         fraction = exact_fraction(p, f"the probability of {name}")
         num, den = fraction.numerator, fraction.denominator
         low = (ranked["last"] * num) // den
         weight = ((ranked["last"] * num) % den).cast("float64") / den
-        columns[name] = ibis.cases(
-            (ranked.r == low, ranked.x * (1.0 - weight)),
-            (ranked.r == low + 1, ranked.x * weight),
-            else_=0.0,
-        ).sum()
+        at_low = ibis.cases((holds(low), ranked.x * (1.0 - weight)), else_=0.0)
+        at_next = ibis.cases((holds(low + 1), ranked.x * weight), else_=0.0)
+        columns[name] = (at_low + at_next).sum()
     return ranked.aggregate(**columns)

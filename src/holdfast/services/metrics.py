@@ -63,6 +63,9 @@ def prepare(source: DataSource, options: ReportOptions) -> Prepared:
     if not span or span.get("first") is None:
         raise UserError(f"{source.description}: there are no orders to analyse")
     bought = purchases(source.orders, timezone=options.timezone, span=(span["first"], span["last"]))
+    # Every analysis reads the purchases again; converting and filtering the orders once
+    # into a temporary table of the backend halves the time of the period table on DuckDB.
+    bought = bought.cache()
     bounds = row_of(bought.aggregate(first=bought.order_date.min(), last=bought.order_date.max()))
     if bounds.get("first") is None:
         raise UserError(

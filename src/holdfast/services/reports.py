@@ -17,7 +17,7 @@ import holdfast
 from holdfast.analytics.cohorts import cohort_table
 from holdfast.analytics.concentration import lorenz_curve, top_revenue_share
 from holdfast.analytics.customers import headline
-from holdfast.analytics.intervals import days_between_orders, interval_quartiles
+from holdfast.analytics.intervals import gap_counts, gap_histogram, gap_quartiles
 from holdfast.analytics.nps import nps_by_period, nps_overall
 from holdfast.analytics.tenure import tenure_spend
 from holdfast.errors import UserError
@@ -69,7 +69,8 @@ def build_report(
     summary = {k: _clean(v) for k, v in row_of(headline(upto)).items()}
     summary["first_order"] = as_date(summary["first_order"])
     summary["last_order"] = as_date(summary["last_order"])
-    quartiles = row_of(interval_quartiles(upto))
+    gap_lengths = gap_counts(upto).cache()
+    quartiles = row_of(gap_quartiles(gap_lengths))
     summary["days_between_orders_q1"] = _clean(quartiles.get("q1"))
     summary["median_days_between_orders"] = _clean(quartiles.get("median"))
     summary["days_between_orders_q3"] = _clean(quartiles.get("q3"))
@@ -81,7 +82,7 @@ def build_report(
     step("revenue concentration and tenure")
     concentration = frame_of(lorenz_curve(upto))
     tenure = frame_of(tenure_spend(upto, **scope))
-    gaps = frame_of(days_between_orders(upto))
+    gaps = frame_of(gap_histogram(gap_lengths))
     nps = None
     if source.surveys is not None:
         step("NPS")
