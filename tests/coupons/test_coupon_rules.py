@@ -227,3 +227,16 @@ def test_a_disabled_coupon_is_refused_until_enabled(shop: str) -> None:
     coupons.set_disabled(shop, "off", disabled=False)
     _redeem(shop, "off", "o3")
     assert scalar(shop, "SELECT count(*) FROM coupon_redemptions") == 2
+
+
+def test_a_released_slot_is_the_next_one_taken(shop: str) -> None:
+    coupons.create_coupon(shop, "three", CouponSpec(amount=D("1"), max_uses=3))
+    for order in ("o1", "o2", "o3"):
+        _redeem(shop, "three", order)
+    coupons.release(shop, "o2", now=NOW)
+    _redeem(shop, "three", "o4", who="bob")
+    with pytest.raises(AlreadyUsed, match="used up"):
+        _redeem(shop, "three", "o5", who="bob")
+    assert rows(
+        shop, "SELECT order_ref, slot FROM coupon_redemptions WHERE slot IS NOT NULL ORDER BY slot"
+    ) == [("o1", 1), ("o4", 2), ("o3", 3)]

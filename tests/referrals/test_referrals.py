@@ -168,3 +168,15 @@ def test_one_referral_recorded_ten_times_at_once_is_one_referral(shop: str) -> N
     assert outcome.codes == [0] * 10
     assert len(set(outcome.values)) == 1
     assert scalar(shop, "SELECT count(*) FROM referrals") == 1
+
+
+def test_a_job_killed_after_the_points_credits_nothing_twice(shop: str) -> None:
+    referral = referrals.record_referral(shop, _code(shop), "bob", now=NOW)
+    add_order(shop, "b1", "bob", 2000, NOW + timedelta(days=1))
+    # what a job killed right after crediting the referrer had written: the points only
+    loyalty.earn(shop, "ann", 500, f"referral:{referral.id}:referrer", now=LATER)
+    assert rows(shop, "SELECT status FROM referrals") == [("pending",)]
+    run = referrals.reward_referrals(shop, now=LATER)
+    assert (run.rewarded, balances(shop)) == (1, {"ann": 500})
+    assert scalar(shop, "SELECT count(*) FROM loyalty_entries") == 1
+    assert scalar(shop, "SELECT count(*) FROM referral_rewards") == 2
