@@ -182,8 +182,10 @@ def test_parquet_output_holds_the_same_rows(calibration, cdnow_sample, tmp_path)
     csv = read_predictions(calibration.path)
     assert list(parquet.columns) == list(csv.columns)
     assert len(parquet) == 2357 and parquet["customer_id"].is_unique
+    # two fits: the database returns rows in any order, so sums (and the optimum) differ in
+    # the last digits
     for column in ("frequency", "recency", "T", "p_alive", "expected_purchases", "predicted_clv"):
-        np.testing.assert_allclose(parquet[column], csv[column], rtol=1e-12, err_msg=column)
+        np.testing.assert_allclose(parquet[column], csv[column], rtol=1e-6, err_msg=column)
     as_text = [None if d is None else d.isoformat() for d in parquet["next_order_date"]]
     assert as_text == [None if pd.isna(d) else d.date().isoformat() for d in csv["next_order_date"]]
 
