@@ -12,8 +12,17 @@ from model_sim import bgnbd as simulate_bg
 from model_sim import paretonbd as simulate_pareto
 
 from holdfast.errors import FitWarning, InputError, UserError
-from holdfast.models import BetaGeo, FitResult, ModifiedBetaGeo, ParetoNBD, bgnbd, paretonbd
+from holdfast.models import (
+    BetaGeo,
+    FitResult,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    bgnbd,
+    paretonbd,
+)
 from holdfast.models._fit import compress
+from holdfast.models.clv import purchase_module
 
 PURCHASE_MODELS = [BetaGeo, ModifiedBetaGeo, ParetoNBD]
 TRUTH = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5}
@@ -142,16 +151,31 @@ def test_duplicated_orders_are_reported_but_kept():
     assert result.converged and all(np.isfinite(v) for v in result.params.values())
 
 
-def test_one_customer_gives_finite_numbers_and_says_why():
+@pytest.mark.parametrize("model", PURCHASE_MODELS)
+def test_one_customer_gives_finite_numbers_and_says_why(model):
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        result = BetaGeo().fit([2], [3.0], [5.0])
+        result = model().fit([2], [3.0], [5.0])
     texts = " ".join(str(w.message) for w in record)
     assert all(issubclass(w.category, FitWarning) for w in record)
     assert "only 1 of 1 customers made a repeat purchase" in texts
     assert not result.converged
     assert all(np.isfinite(v) for v in result.params.values())
     assert result.messages and "flat" in " ".join(result.messages)
+    # whatever corner the flat likelihood ends in, the predictions are numbers
+    module = purchase_module(result)
+    x, tx, T = np.array([2.0, 0.0]), np.array([3.0, 0.0]), np.array([5.0, 5.0])
+    for values in (
+        module.conditional_expected_purchases(result.params, 52.0, x, tx, T),
+        module.p_alive(result.params, x, tx, T),
+        module.expected_purchases(result.params, np.array([1.0, 52.0])),
+    ):
+        assert np.all(np.isfinite(values)) and np.all(values >= 0)
+
+
+def test_one_spend_customer_is_a_clear_error():
+    with pytest.raises(UserError, match="cannot fit the Gamma-Gamma model on fewer than two"):
+        GammaGamma().fit([3], [20.0])
 
 
 @pytest.mark.parametrize("model", PURCHASE_MODELS)
@@ -162,11 +186,10 @@ def test_frequency_up_to_ten_thousand(model):
     with pytest.warns(FitWarning, match="duplicated orders"):
         result = model().fit(x, tx, T)
     assert result.converged
-    module = {"BG/NBD": bgnbd, "Pareto/NBD": paretonbd}.get(result.model)
-    if module is not None:
-        values = module.conditional_expected_purchases(result.params, 10.0, x[:3], tx[:3], T[:3])
-        assert np.all(np.isfinite(values)) and np.all(values > 0)
-        assert np.all(np.isfinite(module.p_alive(result.params, x[:3], tx[:3], T[:3])))
+    module = purchase_module(result)
+    values = module.conditional_expected_purchases(result.params, 10.0, x[:3], tx[:3], T[:3])
+    assert np.all(np.isfinite(values)) and np.all(values > 0)
+    assert np.all(np.isfinite(module.p_alive(result.params, x[:3], tx[:3], T[:3])))
 
 
 @pytest.mark.parametrize("scale", [1e-6, 1e6])
