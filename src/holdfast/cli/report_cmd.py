@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.measure import Measurement
 
 from holdfast.cli.app import DbOption, command, console, err_console
 from holdfast.cli.reading import (
@@ -330,4 +332,10 @@ def metrics_cmd(
     )
     data = _compute(file, db, None, reading, period, active_window, as_of, timezone, quiet)
     chosen = [c.strip() for c in show.split(",")] if show else None
-    console.print(terminal_table(data, chosen))
+    table = terminal_table(data, chosen)
+    # A pipe or a file gets every column at full width; a terminal keeps its own width.
+    if console.is_terminal:
+        console.print(table)
+    else:
+        wide = console.options.update(max_width=10_000)
+        Console(width=Measurement.get(console, wide, table).maximum).print(table)
