@@ -21,15 +21,8 @@ before a time is reported.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import statistics
-import subprocess
-import sys
-from pathlib import Path
 
-DATA = Path(__file__).resolve().parent / "data"
+from common import compare
 
 HOLDFAST = """
 import json, sys, time
@@ -77,32 +70,6 @@ print(json.dumps({"seconds": seconds, "rows": rows}))
 """
 
 
-def run_child(code: str, *args: str) -> tuple[float, float, list]:
-    """In-process seconds, peak RSS (MiB, from ``wait4``) and result rows of a fresh Python."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"child failed:\n{err.decode()}")
-    result = json.loads(out.decode().strip().splitlines()[-1])
-    return result["seconds"], usage.ru_maxrss / 1024, result["rows"]
-
-
-def shop(orders: int) -> Path:
-    """The Parquet orders file of a simulated shop with about ``orders`` orders (cached)."""
-    folder = DATA / f"retention-{orders}"
-    path = folder / "orders.parquet"
-    if not path.exists():
-        from holdfast.simulate import SimulationConfig, simulate_to
-
-        print(f"simulating {orders:,} orders into {folder} …", file=sys.stderr)
-        simulate_to(SimulationConfig(orders=orders, seed=7), folder, "parquet", True, force=True)
-    return path
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, action="append", help="order counts (repeatable)")
@@ -110,32 +77,7 @@ def main() -> None:
     parser.add_argument("--no-peer", action="store_true", help="holdfast alone")
     args = parser.parse_args()
     sizes = args.orders or [1_000_000, 10_000_000]
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
-    print()
-    print(
-        "| orders | holdfast s (median) | holdfast peak MiB | pandas s (median) "
-        "| pandas peak MiB | ratio |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|")
-    for size in sizes:
-        path = shop(size)
-        ours = [run_child(HOLDFAST, str(path)) for _ in range(args.runs)]
-        ours_s = statistics.median(r[0] for r in ours)
-        ours_mem = max(r[1] for r in ours)
-        if args.no_peer:
-            print(f"| {size:,} | {ours_s:.2f} | {ours_mem:,.0f} | – | – | – |")
-            continue
-        peer = [run_child(PANDAS, str(path)) for _ in range(args.runs)]
-        if peer[0][2] != ours[0][2]:
-            raise SystemExit(f"results differ:\nholdfast {ours[0][2]}\npandas   {peer[0][2]}")
-        peer_s = statistics.median(r[0] for r in peer)
-        peer_mem = max(r[1] for r in peer)
-        print(
-            f"| {size:,} | {ours_s:.2f} | {ours_mem:,.0f} | {peer_s:.2f} | {peer_mem:,.0f} "
-            f"| {peer_s / ours_s:.1f}× faster |"
-        )
+    compare(sizes, args.runs, HOLDFAST, None if args.no_peer else PANDAS, lambda a, b: a == b)
 
 
 if __name__ == "__main__":
