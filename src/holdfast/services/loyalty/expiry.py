@@ -1,10 +1,10 @@
 """The expiry job and the reminders before it.
 
-The job walks the customers with points due, ``chunk_size`` customers per transaction in
-ascending id: it locks their accounts, re-reads their lots, and writes one expiry entry per
-customer. Running it twice, or two at once, expires nothing twice: a second job waits for
-the first's locks and then finds the lots empty. Reminders read which unspent points expire
-in a window, so a campaign can tell each customer how many points they will lose and when.
+The job walks the accounts in ascending id, ``chunk_size`` per transaction: it locks those
+with points due, re-reads their lots, and writes one expiry entry per customer. Running it
+twice, or two at once, expires nothing twice: a second job waits for the first's locks and
+then finds the lots empty. Reminders read which unspent points expire in a window, so a
+campaign can tell each customer how many points they will lose and when.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from holdfast.errors import UserError
 from holdfast.services.loyalty.batch import DEFAULT_CHUNK
 from holdfast.services.loyalty.db import Db, as_utc, engine_for, reading, transaction
-from holdfast.services.loyalty.ledger import LOTS, expire_locked, lock_accounts
+from holdfast.services.loyalty.ledger import ACCOUNTS, LOTS, expire_locked, lock_accounts
 from holdfast.services.loyalty.program import program_in
 from holdfast.store.tables import Customer
 
@@ -60,11 +60,12 @@ def expire_points(
     with engine_for(db) as engine:
         while True:
             with transaction(engine) as conn:
-                ids = _due_customers(conn, at, after, chunk_size)
-                if not ids:
+                window = _accounts_after(conn, after, chunk_size)
+                if not window:
                     break
-                written = expire_locked(conn, lock_accounts(conn, ids), at)
-            after = ids[-1]
+                due = _due_in(conn, after, window[-1], at)
+                written = expire_locked(conn, lock_accounts(conn, due), at) if due else []
+            after = window[-1]
             done = ExpirySummary(len(written), -sum(w.points for w in written))
             total += done
             if on_chunk is not None:
@@ -72,13 +73,34 @@ def expire_points(
     return total
 
 
-def _due_customers(conn: sa.Connection, at: datetime, after: int, limit: int) -> list[int]:
+def _accounts_after(conn: sa.Connection, after: int, limit: int) -> list[int]:
+    """The next ``limit`` account ids above ``after`` (a primary-key range scan)."""
+    rows = conn.execute(
+        sa.select(ACCOUNTS.c.customer_id)
+        .where(ACCOUNTS.c.customer_id > after)
+        .order_by(ACCOUNTS.c.customer_id)
+        .limit(limit)
+    )
+    return [ident for (ident,) in rows]
+
+
+def _due_in(conn: sa.Connection, after: int, last: int, at: datetime) -> list[int]:
+    """Customers in the id range ``(after, last]`` with unspent points due at ``at``.
+
+    Bounding the range keeps every chunk's cost fixed: a query for "the next customers with
+    points due" lets PostgreSQL scan every due lot of the table per chunk (most lots are due
+    in a large run), which made the job quadratic in the number of accounts.
+    """
     rows = conn.execute(
         sa.select(LOTS.c.customer_id)
-        .where(LOTS.c.expires_at <= at, LOTS.c.remaining > 0, LOTS.c.customer_id > after)
+        .where(
+            LOTS.c.customer_id > after,
+            LOTS.c.customer_id <= last,
+            LOTS.c.remaining > 0,
+            LOTS.c.expires_at <= at,
+        )
         .group_by(LOTS.c.customer_id)
         .order_by(LOTS.c.customer_id)
-        .limit(limit)
     )
     return [ident for (ident,) in rows]
 
