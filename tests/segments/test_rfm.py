@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from segment_helpers import purchases_of, run
 
-from holdfast.analytics.rfm import rfm_scores, rfm_values
+from holdfast.analytics.rfm import model_summary, rfm_scores, rfm_values
+from holdfast.analytics.summary import customer_summary
 from holdfast.errors import UserError
 
 AS_OF = dt.date(2024, 3, 31)
@@ -113,3 +114,23 @@ def test_random_shop_matches_the_oracle(backend, bins):
     assert got.r_score.tolist() == oracle(got.recency_days, bins, False).tolist()
     assert got.f_score.tolist() == oracle(got.orders, bins).tolist()
     assert got.m_score.tolist() == oracle(got.spend, bins).tolist()
+
+
+def test_model_summary_equals_customer_summary(backend):
+    rng = np.random.default_rng(3)
+    start = dt.date(2023, 1, 1)
+    rows = [
+        (
+            f"c{rng.integers(40):02d}",
+            str(start + dt.timedelta(int(rng.integers(400)))),
+            float(rng.integers(0, 5000)) / 100,
+        )
+        for _ in range(300)
+    ]
+    table = purchases_of(backend, rows)
+    got = run(model_summary(rfm_values(table, as_of=AS_OF), as_of=AS_OF))
+    want = run(customer_summary(table, as_of=AS_OF, time_unit_days="W"))
+    assert got.customer_id.tolist() == want.customer_id.tolist()
+    assert got.frequency.tolist() == want.frequency.tolist()
+    for column in ("recency", "T", "monetary_value"):
+        assert got[column].to_numpy() == pytest.approx(want[column].to_numpy(), rel=1e-12)

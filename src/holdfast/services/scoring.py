@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from holdfast.analytics.baskets import basket_rules, recommendations
 from holdfast.analytics.concentration import top_revenue_share
-from holdfast.analytics.rfm import rfm_scores, rfm_values
+from holdfast.analytics.rfm import model_summary, rfm_scores, rfm_values
 from holdfast.domain.lifecycle import AT_RISK
 from holdfast.domain.money import currency_exponent
 from holdfast.errors import UserError
@@ -31,7 +31,7 @@ from holdfast.services.fitting import (
     FitOptions,
     FitOutcome,
     NotEnoughData,
-    fit_purchases,
+    fit_summary,
     purchase_bounds,
     source_transactions,
 )
@@ -67,7 +67,7 @@ class ScoreResult:
 
 
 def _fit(
-    purchases: ir.Table, as_of: dt.date, options: ScoreOptions
+    summary: pd.DataFrame, as_of: dt.date, options: ScoreOptions
 ) -> tuple[FitOutcome | None, str | None]:
     fit_options = FitOptions(
         model=options.model,
@@ -78,9 +78,30 @@ def _fit(
         timezone=options.timezone,
     )
     try:
-        return fit_purchases(purchases, fit_options, min_repeat_buyers=MIN_REPEAT_BUYERS), None
+        return fit_summary(summary, fit_options, min_repeat_buyers=MIN_REPEAT_BUYERS), None
     except NotEnoughData as error:
         return None, TOO_SMALL.format(reason=error)
+
+
+def _local(table: ir.Table) -> pd.DataFrame:
+    return table.to_pyarrow().to_pandas(date_as_object=False)
+
+
+def customer_values(
+    purchases: ir.Table, as_of: dt.date, bins: int
+) -> tuple[pd.DataFrame, pd.DataFrame, float | None]:
+    """(RFM values with scores, the models' summary, the top 20 % revenue share).
+
+    The per-customer values are computed where the purchases live, in one pass; the scores,
+    the summary and the 80/20 share are the same analytics run on that one-row-per-customer
+    table in an in-process DuckDB, so the store's database reads the purchases only once.
+    """
+    values = ibis.memtable(rfm_values(purchases, as_of=as_of).to_pyarrow())
+    rfm = _local(rfm_scores(values, bins=bins))
+    summary = _local(model_summary(values, as_of=as_of, time_unit_days="W"))
+    spend = values.select("customer_id", amount=values.spend)
+    share = row_of(top_revenue_share(spend, 0.2)).get("top_revenue_share")
+    return rfm, summary, share
 
 
 def _recommendations(
@@ -140,12 +161,9 @@ def score(
             if existing is not None:
                 return _existing(engine, existing, as_of)
             step(STEPS[0])
-            rfm = frame_of(rfm_scores(rfm_values(purchases, as_of=as_of), bins=options.bins))
-            share = row_of(
-                top_revenue_share(purchases.filter(purchases.order_date <= as_of), 0.2)
-            ).get("top_revenue_share")
+            rfm, summary, share = customer_values(purchases, as_of, options.bins)
             step(STEPS[1])
-            outcome, note = _fit(purchases, as_of, options)
+            outcome, note = _fit(summary, as_of, options)
             step(STEPS[2])
             recs, rule_count = _recommendations(source.backend, as_of, options)
             step(STEPS[3])

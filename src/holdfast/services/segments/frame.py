@@ -39,10 +39,16 @@ SCORE_COLUMNS = (
 )
 
 
+def _dates(values: pd.Series | dt.date) -> np.ndarray:
+    if isinstance(values, dt.date):
+        return np.datetime64(values, "D")
+    return pd.to_datetime(values).to_numpy(dtype="datetime64[D]")
+
+
 def _days(later: pd.Series | dt.date, earlier: pd.Series) -> np.ndarray:
-    a = pd.to_datetime(later) if isinstance(later, pd.Series) else pd.Timestamp(later)
-    delta = a - pd.to_datetime(earlier)
-    return (delta / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    """Whole days between dates (NaN where one is missing)."""
+    delta = _dates(later) - _dates(earlier)
+    return np.where(np.isnat(delta), np.nan, delta.astype("int64")).astype(float)
 
 
 def shop_gap(rfm: pd.DataFrame) -> float:
@@ -114,12 +120,12 @@ def score_frame(
     )
     if predictions is None:
         rhythm = np.where(orders > 1, span / np.maximum(orders - 1, 1), gap)
-        next_order = pd.to_datetime(frame["last_date"]) + pd.to_timedelta(np.ceil(rhythm), "D")
+        next_order = _dates(frame["last_date"]) + np.ceil(rhythm).astype("timedelta64[D]")
         value = np.full(len(frame), np.nan)
         expected = np.full(len(frame), np.nan)
         key = frame["spend"].to_numpy(dtype=float)
     else:
-        next_order = pd.to_datetime(frame["next_order_date"])
+        next_order = _dates(frame["next_order_date"])
         value = frame["predicted_clv"].to_numpy(dtype=float)
         expected = frame["expected_purchases"].to_numpy(dtype=float)
         key = value if np.isfinite(value).any() else expected
@@ -138,7 +144,7 @@ def score_frame(
             "p_alive": np.full(len(frame), np.nan) if p_alive is None else p_alive,
             "expected_purchases": expected,
             "predicted_value": value,
-            "expected_next_order": next_order.dt.date.to_numpy(),
+            "expected_next_order": next_order,
             "vip": vip_flags(key, ids, options.vip_share),
             "recommendations": pd.Series(ids).map(lists).to_numpy(dtype=object),
         }

@@ -35,7 +35,7 @@ def _exact_text(values: np.ndarray) -> pa.Array:
 
 def staged(scores: pd.DataFrame, scale: int) -> pa.Table:
     """The score frame as the Arrow table to stage (money in minor units, floats as text)."""
-    dates = pd.to_datetime(pd.Series(scores["expected_next_order"]), errors="coerce")
+    dates = pd.to_datetime(scores["expected_next_order"]).to_numpy(dtype="datetime64[D]")
     recs = [r if isinstance(r, str) else None for r in scores["recommendations"]]
     return pa.table(
         {
@@ -51,7 +51,7 @@ def staged(scores: pd.DataFrame, scale: int) -> pa.Table:
             "p_alive": _exact_text(scores["p_alive"].to_numpy()),
             "expected_purchases": _exact_text(scores["expected_purchases"].to_numpy()),
             "predicted_value_minor": _minor(scores["predicted_value"].to_numpy(), scale),
-            "expected_next_order": pa.array(dates.dt.date, pa.date32(), from_pandas=True),
+            "expected_next_order": pa.array(dates, pa.date32(), from_pandas=True),
             "vip": scores["vip"].to_numpy(dtype=bool),
             "recommendations": pa.array(recs, pa.string()),
         }
