@@ -89,6 +89,15 @@ def test_the_holdout_check_against_pandas_and_lifetimes(document, cdnow_raw, lif
     assert tracking.loc[0.0, "actual"] == before["frequency"].sum()
     assert tracking["actual"].iloc[-1] == before["frequency"].sum() + made.sum()
     assert tracking.loc[0.0, "expected"] == pytest.approx(float(np.sum(born)), rel=1e-5)
+    errors = pd.DataFrame(holdout["errors"]).set_index("error")["customers"]
+    rounded = np.clip(np.rint(np.asarray(predicted, dtype=float) - made.to_numpy()), -5, 5)
+    assert (
+        errors.to_dict()
+        == pd.Series(rounded).value_counts().reindex(range(-5, 6), fill_value=0).to_dict()
+    )
+    error = np.asarray(predicted, dtype=float) - made.to_numpy()
+    assert holdout["mae"] == pytest.approx(np.abs(error).mean(), abs=5e-5)
+    assert holdout["rmse"] == pytest.approx(np.sqrt((error**2).mean()), abs=5e-5)
 
 
 def test_the_html_page_shows_the_section_and_its_charts(cdnow_sample, tmp_path):
@@ -98,7 +107,8 @@ def test_the_html_page_shows_the_section_and_its_charts(cdnow_sample, tmp_path):
     page = target.read_text()
     assert '<section class="section" id="forecast">' in page
     assert "<h2>What comes next</h2>" in page and 'href="#forecast"' in page
-    for chart in ("forecast-alive", "forecast-tracking", "forecast-by-frequency"):
+    charts = ("forecast-alive", "forecast-tracking", "forecast-by-frequency", "forecast-errors")
+    for chart in charts:
         assert f'id="chart-{chart}"' in page, chart
     assert "BG/NBD alpha" in page and "95 % interval" in page
     assert "Check: fitted on the data up to 1 Oct 1997, the model expected" in page
@@ -107,7 +117,8 @@ def test_the_html_page_shows_the_section_and_its_charts(cdnow_sample, tmp_path):
 def test_the_csv_folder_has_the_forecast_tables(cdnow_sample, tmp_path):
     result = invoke("report", cdnow_sample, *SAMPLE_FLAGS, "--format", "csv", "-o", tmp_path)
     assert result.exit_code == 0, result.output
-    for stem in ("parameters", "alive_bands", "top_customers", "tracking", "by_frequency"):
+    stems = ("parameters", "alive_bands", "top_customers", "tracking", "by_frequency", "errors")
+    for stem in stems:
         assert (tmp_path / f"forecast_{stem}.csv").exists(), stem
     bands = pd.read_csv(tmp_path / "forecast_alive_bands.csv")
     assert bands["customers"].sum() == 2357

@@ -72,6 +72,14 @@ BY_FREQUENCY_COLUMNS: Columns = (
     ("predicted", "number"),
 )
 
+#: Per-customer holdout error (predicted minus actual purchases) rounded to whole purchases:
+#: ``error`` -5 ("-5 or fewer") ... 5 ("5 or more"), its ``label`` and the ``customers``.
+ERROR_COLUMNS: Columns = (
+    ("error", "int"),
+    ("label", "label"),
+    ("customers", "int"),
+)
+
 #: ``totals`` keys: customers, repeat_buyers, expected_purchases, expected_revenue (undiscounted,
 #: over the horizon), predicted_clv (discounted, summed), likely_active (customers with
 #: P(alive) >= 0.5), mean_p_alive.
@@ -93,6 +101,8 @@ HOLDOUT_FIELDS: Columns = (
     ("actual_total", "number"),
     ("predicted_total", "number"),
     ("mae", "number"),
+    ("rmse", "number"),
+    ("correlation", "number"),
 )
 
 
@@ -101,8 +111,8 @@ class ForecastView:
     """Everything the forecast section shows; tables have the ``*_COLUMNS`` above.
 
     ``unit`` is the time unit's name ("week"), ``horizon`` the forecast length in units,
-    ``discount_rate`` per year. ``tracking``, ``by_frequency`` and ``holdout`` are None when no
-    calibration/holdout check was run.
+    ``discount_rate`` per year. ``tracking``, ``by_frequency``, ``holdout`` and ``errors`` are
+    None when no calibration/holdout check was run.
     """
 
     model: str
@@ -119,6 +129,7 @@ class ForecastView:
     tracking: pd.DataFrame | None = None
     by_frequency: pd.DataFrame | None = None
     holdout: dict[str, Any] | None = None
+    errors: pd.DataFrame | None = None
     loglik: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -186,6 +197,7 @@ class ForecastSection(Section):
                 "tracking": records(v.tracking, TRACKING_COLUMNS, money)
                 if v.tracking is not None
                 else [],
+                "errors": records(v.errors, ERROR_COLUMNS, money) if v.errors is not None else [],
             },
         }
 
@@ -200,6 +212,8 @@ class ForecastSection(Section):
             out["forecast_tracking"] = plain_frame(v.tracking, TRACKING_COLUMNS, money)
         if v.by_frequency is not None:
             out["forecast_by_frequency"] = plain_frame(v.by_frequency, BY_FREQUENCY_COLUMNS, money)
+        if v.errors is not None:
+            out["forecast_errors"] = plain_frame(v.errors, ERROR_COLUMNS, money)
         return out
 
     def html(self, data: ReportData, ctx: RenderContext) -> Markup:
@@ -249,6 +263,15 @@ class ForecastSection(Section):
                     charts.by_frequency(v.by_frequency, f"{fmt.count(holdout_days)} days"),
                     "forecast-by-frequency",
                 ),
+            ]
+        if v.errors is not None and v.holdout is not None:
+            body += [
+                _note(
+                    "Each customer's forecast error in the holdout (expected minus actual "
+                    "purchases, rounded): a tall bar at 0 means the forecast was right for most "
+                    f"customers; mean absolute error {fmt.number(v.holdout['mae'], 2)} purchases."
+                ),
+                ctx.chart(charts.errors(v.errors), "forecast-errors"),
             ]
         body += [
             _note(

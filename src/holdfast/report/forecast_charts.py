@@ -134,3 +134,29 @@ def by_frequency(frame: pd.DataFrame, horizon: str) -> go.Figure:
         )
     )
     return fig
+
+
+def errors(frame: pd.DataFrame) -> go.Figure:
+    """Customers by holdout error (expected minus actual purchases, rounded) as bars."""
+    fig = go.Figure()
+    fig.add_bar(
+        x=[str(v) for v in frame["label"]],
+        y=frame["customers"].astype(int).tolist(),
+        marker={"color": [EXPECTED if e == 0 else COLOURS["bars"] for e in frame["error"]]},
+        hovertemplate="%{y:,} customers<extra></extra>",
+        name="customers",
+    )
+    fig.update_layout(
+        layout(
+            "Per-customer error in the holdout",
+            xaxis={
+                "type": "category",
+                "title": {
+                    "text": "expected minus actual purchases (below 0: the model expected too few)"
+                },
+            },
+            yaxis={"title": {"text": "customers"}, "tickformat": ",d", "rangemode": "tozero"},
+            showlegend=False,
+        )
+    )
+    return fig

@@ -26,6 +26,8 @@ TOP_CUSTOMERS = 10
 #: holdout.
 MIN_CHECK_DAYS = 56
 MAX_HOLDOUT_DAYS = 365
+#: Holdout errors beyond this many purchases are counted together in the end bars.
+ERROR_LIMIT = 5
 
 
 def forecast_for_report(
@@ -75,6 +77,8 @@ def forecast_view(outcome: FitOutcome, currency: str | None) -> ForecastView:
             "actual_total": v.summary["actual_total"],
             "predicted_total": v.summary["predicted_total"],
             "mae": v.summary["mae"],
+            "rmse": v.summary["rmse"],
+            "correlation": v.summary["correlation"],
         }
     loglik = {outcome.purchase.model: outcome.purchase.loglik}
     if outcome.spend is not None:
@@ -94,6 +98,7 @@ def forecast_view(outcome: FitOutcome, currency: str | None) -> ForecastView:
         tracking=None if v is None else v.tracking,
         by_frequency=None if v is None else v.by_frequency,
         holdout=holdout,
+        errors=None if v is None else error_counts(v.per_customer["error"]),
         loglik=loglik,
     )
 
@@ -140,3 +145,14 @@ def top_customers(predictions: pd.DataFrame, n: int) -> pd.DataFrame:
         None if pd.isna(d) else pd.Timestamp(d).date() for d in top["next_order_date"]
     ]
     return top.reset_index(drop=True)
+
+
+def error_counts(error: pd.Series, limit: int = ERROR_LIMIT) -> pd.DataFrame:
+    """Customers by forecast error rounded to whole purchases, the ends gathered at +-limit
+    (every value from -limit to limit is a row, zeros included)."""
+    rounded = np.clip(np.rint(error.to_numpy(dtype=float)), -limit, limit).astype(int)
+    values = np.arange(-limit, limit + 1)
+    counts = np.bincount(rounded + limit, minlength=values.size)
+    labels = [str(v) for v in values]
+    labels[0], labels[-1] = f"{-limit} or fewer", f"{limit} or more"
+    return pd.DataFrame({"error": values, "label": labels, "customers": counts})
