@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from loyalty_helpers import add_customers, add_order, rows, scalar
 
 from holdfast.domain.loyalty_refusals import AlreadyUsed, Expired, KeyConflict, NotEligible
@@ -240,3 +241,40 @@ def test_a_released_slot_is_the_next_one_taken(shop: str) -> None:
     assert rows(
         shop, "SELECT order_ref, slot FROM coupon_redemptions WHERE slot IS NOT NULL ORDER BY slot"
     ) == [("o1", 1), ("o4", 2), ("o3", 3)]
+
+
+def _scored(url: str, as_of: str, customer: str, segment: str, stage: str, vip: bool) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        run = conn.execute(
+            sa.text("SELECT id FROM score_runs WHERE as_of = :d"), {"d": as_of}
+        ).scalar_one_or_none()
+        if run is None:
+            run = conn.execute(
+                sa.text(
+                    "INSERT INTO score_runs (as_of, parameters, settings, customers) "
+                    "VALUES (:d, '{}', '{}', 1) RETURNING id"
+                ),
+                {"d": as_of},
+            ).scalar_one()
+        conn.execute(
+            sa.text(
+                "INSERT INTO customer_scores (run_id, customer_id, recency_days, orders, "
+                "spend_minor, r_score, f_score, m_score, segment, stage, vip) SELECT :r, id, "
+                "3, 9, 90000, 5, 5, 5, :s, :st, :v FROM customers WHERE external_id = :c"
+            ),
+            {"r": run, "s": segment, "st": stage, "v": vip, "c": customer},
+        )
+    engine.dispose()
+
+
+def test_segment_only_coupon_reads_the_newest_scoring_run(shop: str) -> None:
+    coupons.create_coupon(shop, "champ", CouponSpec(percent=D("20"), segment="champions"))
+    coupons.create_coupon(shop, "vip", CouponSpec(percent=D("20"), segment="VIP"))
+    _scored(shop, "2026-04-01", "ann", "Lost", "churned", False)
+    _scored(shop, "2026-05-01", "ann", "Champions", "active", True)
+    _scored(shop, "2026-05-01", "bob", "At risk", "at risk", False)
+    assert _redeem(shop, "champ", "o1").discount_minor == 1000  # the May run, any case
+    assert _redeem(shop, "vip", "o2").discount_minor == 1000
+    with pytest.raises(NotEligible, match="segment 'champions' only"):
+        _redeem(shop, "champ", "o3", who="bob")

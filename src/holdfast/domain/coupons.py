@@ -75,7 +75,7 @@ class Redemption:
     customer_orders_before: int = 0
     customer_tier_rank: int | None = None
     required_tier_rank: int | None = None
-    customer_segments: frozenset[str] = frozenset()
+    customer_segments: frozenset[str] = frozenset()  # compared without regard to case
     exponent: int = 2
 
 
@@ -122,7 +122,8 @@ def refusal(terms: CouponTerms, usage: Usage, request: Redemption) -> Refused | 
         or request.customer_tier_rank < request.required_tier_rank
     ):
         return NotEligible(f"coupon is for tier {terms.min_tier} and above")
-    if terms.segment is not None and terms.segment not in request.customer_segments:
+    held = {name.casefold() for name in request.customer_segments}
+    if terms.segment is not None and terms.segment.casefold() not in held:
         return NotEligible(f"coupon is for segment {terms.segment!r} only")
     return None
 

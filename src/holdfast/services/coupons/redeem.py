@@ -46,9 +46,12 @@ from holdfast.services.loyalty.db import (
 )
 from holdfast.services.loyalty.program import program_in
 from holdfast.services.loyalty.tiers import tiers_of
+from holdfast.store.score_tables import CustomerScore, ScoreRun
 from holdfast.store.tables import Order
 
 ORDERS = Order.__table__
+SCORES = CustomerScore.__table__
+RUNS = ScoreRun.__table__
 
 
 def redeem(
@@ -66,8 +69,9 @@ def redeem(
     """Use ``code`` on ``order`` of ``customer``, or raise the refusal that says why not.
 
     ``order_total`` is the order's value before the discount (default: the order's net value
-    in the store); ``tier`` (default: the tier the store holds) and ``segments`` are the
-    customer's, for coupons limited to them. ``dry_run`` judges and writes nothing.
+    in the store); ``tier`` (default: the tier the store holds) and ``segments`` (default:
+    segment, stage and VIP flag of the newest scoring run) are the customer's, for coupons
+    limited to them. ``dry_run`` judges and writes nothing.
     """
     request = _Request(code, customer, order, order_total, tier, frozenset(segments), now)
     if dry_run:
@@ -122,6 +126,8 @@ def _redeem(conn: sa.Connection, request: _Request, *, write: bool = True) -> Re
     )
     if terms.min_tier is not None:
         facts = _with_tier_ranks(conn, facts, terms.min_tier, request.tier, ident)
+    if terms.segment is not None and not request.segments:
+        facts = replace(facts, customer_segments=stored_segments(conn, ident))
     usage = Usage(
         uses=coupon.uses,
         max_uses=coupon.max_uses,
@@ -263,6 +269,21 @@ def _with_tier_ranks(
         customer_tier_rank=program.tiers.rank(tier),
         required_tier_rank=program.tiers.rank(required),
     )
+
+
+def stored_segments(conn: sa.Connection, ident: int) -> frozenset[str]:
+    """The customer's segment, lifecycle stage and ``VIP`` (when flagged) in the newest
+    scoring run that scored them (``holdfast score``); empty when never scored."""
+    row = conn.execute(
+        sa.select(SCORES.c.segment, SCORES.c.stage, SCORES.c.vip)
+        .join(RUNS, RUNS.c.id == SCORES.c.run_id)
+        .where(SCORES.c.customer_id == ident)
+        .order_by(RUNS.c.as_of.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return frozenset()
+    return frozenset([row.segment, row.stage, *(["VIP"] if row.vip else [])])
 
 
 def _customer_uses(conn: sa.Connection, coupon_id: int, ident: int) -> int:
