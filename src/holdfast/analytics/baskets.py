@@ -35,10 +35,8 @@ def _fraction(value: float, name: str) -> float:
 
 
 def order_items(lines: ir.Table) -> ir.Table:
-    """One row per (order_id, product_id)."""
-    return lines.select(
-        order_id=lines.order_id.cast("string"), product_id=lines.product_id.cast("string")
-    ).distinct()
+    """One row per (order_id, product_id); order ids keep their type (integers join faster)."""
+    return lines.select("order_id", product_id=lines.product_id.cast("string")).distinct()
 
 
 def basket_rules(
@@ -97,7 +95,7 @@ def customer_products(lines: ir.Table, *, as_of: dt.date) -> ir.Table:
     """Per (customer_id, product_id) up to ``as_of``: orders holding it, first and last day."""
     dated = lines.select(
         customer_id=lines.customer_id.cast("string"),
-        order_id=lines.order_id.cast("string"),
+        order_id="order_id",
         product_id=lines.product_id.cast("string"),
         order_date=lines.order_date.cast("date"),
     )

@@ -110,7 +110,11 @@ def _recommendations(
     """(recommendations, number of rules). The rules are small: they are fetched once and
     joined back as a literal table, which keeps the recommendation query simple for SQLite."""
     lines = store_order_lines(con)
-    lines = lines.filter(lines.order_date <= as_of)
+    # kept in the database as a narrow temporary table: the rules and the recommendations
+    # both read it, and neither repeats the three-table join
+    lines = con.create_table(
+        "holdfast_score_lines", lines.filter(lines.order_date <= as_of), temp=True, overwrite=True
+    )
     rules = basket_rules(
         lines, min_support=options.min_support, min_confidence=options.min_confidence
     ).to_pyarrow()
