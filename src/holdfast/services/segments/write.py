@@ -15,10 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from holdfast.store import bulk
-from holdfast.store.score_tables import ScoreRun
+from holdfast.store.score_tables import CustomerScore, ScoreRun
 
 STAGE = "score_stage"
 FLOATS = ("p_alive", "expected_purchases")
+#: Columns of customer_scores that the INSERT fills itself rather than from the staged table.
+OWN_KEYS = ("id", "run_id", "customer_id")
 
 
 def _minor(values: np.ndarray, scale: int) -> pa.Array:
@@ -60,22 +62,7 @@ def staged(scores: pd.DataFrame, scale: int) -> pa.Table:
 
 def _insert_sql(sqlite: bool) -> str:
     real = "REAL" if sqlite else "DOUBLE PRECISION"
-    columns = [
-        "recency_days",
-        "orders",
-        "spend_minor",
-        "r_score",
-        "f_score",
-        "m_score",
-        "segment",
-        "stage",
-        "p_alive",
-        "expected_purchases",
-        "predicted_value_minor",
-        "expected_next_order",
-        "vip",
-        "recommendations",
-    ]
+    columns = [c.name for c in CustomerScore.__table__.columns if c.name not in OWN_KEYS]
     values = [f"CAST(s.{c} AS {real})" if c in FLOATS else f"s.{c}" for c in columns]
     return (
         f"INSERT INTO customer_scores (run_id, customer_id, {', '.join(columns)}) "
