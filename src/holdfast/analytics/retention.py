@@ -34,6 +34,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from holdfast.analytics.bits import MAX_BITS, bit_counts
 from holdfast.analytics.calendar import (
     activity_calendar,
     day_number,
@@ -43,7 +44,7 @@ from holdfast.analytics.calendar import (
 from holdfast.errors import UserError
 
 #: The most boundaries the ``bits`` plan counts: one bit each of a signed 64-bit integer.
-MAX_BIT_BOUNDARIES = 62
+MAX_BIT_BOUNDARIES = MAX_BITS
 
 #: How :func:`period_table` counts active customers (see the module docstring).
 METHODS = ("auto", "bits", "runs")
@@ -177,21 +178,9 @@ def active_counts_bits(
     per = rows.group_by("customer_id").aggregate(
         mask=rows["mask"].bit_or(), first_idx=rows.period_idx.min()
     )
-    sums = {}
-    for k in range(count):
-        sums[f"a{k}"] = ((per["mask"] >> k) & 1).sum()
-        sums[f"b{k}"] = ((per["mask"] >> k) & (per["mask"] >> (k + 1)) & 1).sum()
-    totals = per.aggregate(**sums)
-    boundaries = ibis.memtable(
-        pd.DataFrame({"idx": pd.Series(range(idx0, idx0 + count), dtype="int64")})
-    )
-    grid = boundaries.cross_join(totals)
-
-    def pick(prefix: str) -> ir.IntegerValue:
-        value = ibis.cases(*((grid.idx == idx0 + k, grid[f"{prefix}{k}"]) for k in range(count)))
-        return value.fill_null(0).cast("int64")
-
-    counts = grid.select("idx", active=pick("a"), both=pick("b"))
+    masks = {"active": per["mask"], "both": per["mask"] & (per["mask"] >> 1)}
+    counts = bit_counts(per, masks, count)
+    counts = counts.select(idx=counts.bit + idx0, active=counts.active, both=counts.both)
     new = per.group_by(idx=per.first_idx).aggregate(new_customers=per.count())
     return counts, new
 
