@@ -41,6 +41,7 @@ from holdfast.services.segments.lines import store_order_lines
 from holdfast.services.segments.options import ScoreOptions
 from holdfast.services.segments.write import find_run, write_run
 from holdfast.services.sources import open_store
+from holdfast.store import bulk
 from holdfast.store.engine import create_store_engine
 from holdfast.store.score_tables import ScoreRun
 
@@ -124,6 +125,16 @@ def _recommendations(
     return frame_of(recs), rules.num_rows
 
 
+def tune_for_scoring(con: ibis.BaseBackend) -> None:
+    """Give this connection the memory a scoring run's sorts and joins need (SQLite: a 256 MiB
+    page cache and in-memory temporary tables; PostgreSQL: work_mem), as imports do."""
+    if con.name == "sqlite":
+        con.raw_sql(f"PRAGMA cache_size = -{bulk.SQLITE_CACHE_KIB}")
+        con.raw_sql("PRAGMA temp_store = MEMORY")
+    elif con.name == "postgres":
+        con.raw_sql(f"SET work_mem = '{bulk.POSTGRES_WORK_MEM}'")
+
+
 def value_summary(scores: pd.DataFrame, top_share: float | None) -> dict[str, float | int | None]:
     """Customers, VIPs, predicted value, revenue at risk (predicted value of the at-risk
     customers) and the top 20 % customers' share of revenue to date (the 80/20 check)."""
@@ -153,6 +164,7 @@ def score(
     step = on_step or (lambda _name: None)
     source = open_store(url)
     try:
+        tune_for_scoring(source.backend)
         purchases = source_transactions(source, options.timezone)
         first, last = purchase_bounds(purchases)
         as_of = as_of or last
