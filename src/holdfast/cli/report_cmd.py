@@ -184,9 +184,10 @@ def _compute(
         timezone=settings.timezone,
     ).checked()
     source = _open(file, db, surveys, request, settings.timezone, settings.currency)
+    store_url = None if file is not None else load_settings(database_url=db).database_url
     try:
         with _status("Measuring retention", quiet) as step:
-            return build_report(source, options, step)
+            return build_report(source, options, step, store_url=store_url)
     finally:
         source.close()
 

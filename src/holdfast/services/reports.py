@@ -33,6 +33,7 @@ from holdfast.services.metrics import (
     prepare,
     row_of,
 )
+from holdfast.services.segments.report_view import segments_section
 from holdfast.services.sources import DataSource
 
 Step = Callable[[str], None]
@@ -54,10 +55,16 @@ def _clean(value: object) -> object:
 
 
 def build_report(
-    source: DataSource, options: ReportOptions, step: Step = _silent, *, forecast: bool = True
+    source: DataSource,
+    options: ReportOptions,
+    step: Step = _silent,
+    *,
+    forecast: bool = True,
+    store_url: str | None = None,
 ) -> ReportData:
     """Every table and headline of the report for ``source`` (with ``forecast``, the
-    "What comes next" section of a fitted BG/NBD model too)."""
+    "What comes next" section of a fitted BG/NBD model too; with the ``store_url`` of a scored
+    store, its segments section)."""
     options = options.checked()
     step("reading the orders")
     data = prepare(source, options)
@@ -119,6 +126,11 @@ def build_report(
         step("forecast")
         bought = source_transactions(source, options.timezone)
         extra.append(forecast_for_report(bought, as_of=data.as_of, currency=source.currency))
+    if store_url is not None:
+        step("segments")
+        segments = segments_section(store_url)
+        if segments is not None:
+            extra.append(segments)
     return ReportData(
         meta=meta,
         summary=summary,
