@@ -53,9 +53,6 @@ def test_refusals_and_mistakes_have_their_own_exit_codes(shop: str, tmp_path: Pa
     )
     _one_line_error(run("points", "balance", "nobody", *db), 4, "no customer 'nobody'")
     _one_line_error(run("points", "earn", "ann", "0", "--key", "k2", *db), 2, "above 0")
-    _one_line_error(
-        run("points", "reward", "ann", "espresso", "--key", "w1", *db), 11, "insufficient"
-    )
     missing = tmp_path / "empty.db"
     _one_line_error(
         run("points", "balance", "ann", "--db", f"sqlite:///{missing}"), 6, "holdfast db upgrade"
@@ -100,8 +97,6 @@ def test_tiers_and_rewards(shop: str) -> None:
     assert birthdays.exit_code == 0 and birthdays.stdout.startswith("0 birthday bonuses")
     rewards = run("points", "rewards", *db)
     assert rewards.stdout.splitlines()[0].startswith("free-shipping\t250 points")
-    bought = run("points", "reward", "ann", "espresso", "--key", "w1", *db)
-    assert bought.exit_code == 0 and "reward espresso for 350 points" in bought.stdout
 
 
 def test_check_config(example_program: Path, tmp_path: Path) -> None:

@@ -255,18 +255,6 @@ def expiring_cmd(
 
 @command("rewards", group=points_app)
 def rewards_cmd(db: DbOption = None) -> None:
-    """List the reward catalogue: what points buy."""
+    """List the reward catalogue: what points buy (`holdfast coupon reward` buys one)."""
     for reward in loyalty.rewards(store(db)):
         say(f"{reward.id}\t{reward.points:,} points\t{reward.name}")
-
-
-@command("reward", group=points_app)
-def reward_cmd(
-    customer: Customer,
-    reward: Annotated[str, typer.Argument(help="Reward id (see `points rewards`).")],
-    key: KeyOption,
-    as_of: AsOfOption = None,
-    db: DbOption = None,
-) -> None:
-    """Spend points on a reward (the coupon is issued by `holdfast coupon`; see docs)."""
-    say(loyalty.redeem_reward(store(db), customer, reward, key, now=when(as_of)).line())
