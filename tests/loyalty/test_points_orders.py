@@ -102,3 +102,47 @@ def test_points_already_spent_are_not_taken_below_zero(shop: str) -> None:
 def test_orders_need_a_program(store_url: str) -> None:
     with pytest.raises(UserError, match="no loyalty program"):
         loyalty.earn_for_orders(store_url)
+
+
+def test_importing_orders_earns_their_points_and_a_refund_takes_them_back(
+    shop: str, tmp_path: Path
+) -> None:
+    from holdfast.services.ingest import ImportRequest, import_file
+
+    export = tmp_path / "orders.csv"
+    export.write_text(
+        "order_id,customer_id,ordered_at,amount,refunded,status\n"
+        "i1,ann,2026-03-01 10:00,49.99,0,completed\n"
+        "i2,bob,2026-03-02 11:00,20.00,0,completed\n"
+    )
+    first = import_file(ImportRequest("orders", export), shop)
+    assert first.points is not None
+    assert (first.points.credited, first.points.points) == (2, 59 + 30)
+    again = import_file(ImportRequest("orders", export), shop)
+    assert again.points is not None and again.points.credited == 0
+    export.write_text(
+        "order_id,customer_id,ordered_at,amount,refunded,status\n"
+        "i1,ann,2026-03-01 10:00,49.99,0,completed\n"
+        "i2,bob,2026-03-02 11:00,20.00,10.00,completed\n"
+    )
+    refund = import_file(ImportRequest("orders", export), shop)
+    assert refund.points is not None and refund.points.reversed == 1
+    assert ledger_problems(shop) == []
+    balances = dict(
+        rows(
+            shop,
+            "SELECT c.external_id, SUM(e.points) FROM loyalty_entries e "
+            "JOIN customers c ON c.id = e.customer_id GROUP BY c.external_id",
+        )
+    )
+    assert balances["ann"] == 59
+    assert 0 < balances["bob"] < 30  # half refunded: part of the 30 points taken back
+
+
+def test_importing_orders_without_a_program_earns_nothing(store_url: str, tmp_path: Path) -> None:
+    from holdfast.services.ingest import ImportRequest, import_file
+
+    export = tmp_path / "orders.csv"
+    export.write_text("order_id,customer_id,ordered_at,amount\nj1,cy,2026-03-01,12.00\n")
+    summary = import_file(ImportRequest("orders", export), store_url)
+    assert summary.inserted == 1 and summary.points is None

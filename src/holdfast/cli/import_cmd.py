@@ -222,6 +222,9 @@ def import_cmd(
     finally:
         bar.close()
     console.print(summary.line(), highlight=False, soft_wrap=True, markup=False)
+    if summary.points is not None:
+        points = f"loyalty points: {summary.points.line()}"
+        console.print(points, highlight=False, soft_wrap=True, markup=False)
     if summary.rejects_file is not None:
         console.print(
             f"{summary.rejected:,} rejected rows written to {summary.rejects_file}",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from holdfast.services.readers.issues import plural
 from holdfast.services.readers.source import ReadSettings
+
+if TYPE_CHECKING:
+    from holdfast.services.loyalty.orders import OrderPointsSummary
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class ImportSummary:
     seconds: float = 0.0
     run_id: int | None = None
     rejects_file: Path | None = None
+    #: Loyalty points the imported orders earned (None: no program loaded, or not orders).
+    points: OrderPointsSummary | None = None
 
     def line(self) -> str:
         """``orders: read 6,919 rows; inserted 6,919, updated 0, unchanged 0, rejected 0``."""

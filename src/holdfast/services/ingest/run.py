@@ -25,6 +25,7 @@ from holdfast.services.ingest.orders import order_records
 from holdfast.services.ingest.records import Records, keyed_records, line_records
 from holdfast.services.ingest.rejects import write_rejects
 from holdfast.services.ingest.request import ImportRequest, ImportSummary, Observer, Quiet
+from holdfast.services.loyalty.orders import earn_after_import
 from holdfast.services.readers.canonical import ROW, Canonical, ConvertSettings, to_canonical
 from holdfast.services.readers.issues import Issues, plural
 from holdfast.services.readers.source import Source, read_source
@@ -69,6 +70,8 @@ def import_file(
         engine.dispose()
     if request.rejects is not None and not request.dry_run:
         write_rejects(request.rejects, source.table, source.issues)
+    if request.kind == "orders" and not request.dry_run:
+        summary = replace(summary, points=earn_after_import(url, started_at))
     return replace(summary, seconds=time.perf_counter() - began)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ from holdfast.services.loyalty.batch import DEFAULT_CHUNK, Keyed, credit_keyed
 from holdfast.services.loyalty.db import Db, as_utc, engine_for, transaction
 from holdfast.services.loyalty.keys import claim_many, fingerprint, save_results, stored
 from holdfast.services.loyalty.ledger import ACCOUNTS, ENTRIES, Change, write_debit
-from holdfast.services.loyalty.program import require_program
+from holdfast.services.loyalty.program import program_in, require_program
 from holdfast.services.loyalty.results import PointsResult
 from holdfast.services.loyalty.tiers import tier_multipliers as stored_multipliers
 from holdfast.store.tables import Customer, Order, OrderLine
@@ -54,6 +54,16 @@ class OrderPointsSummary:
             f"{self.reversed:,} refunded or cancelled orders gave back "
             f"{self.points_reversed:,} points; {self.skipped:,} orders earned nothing"
         )
+
+
+def earn_after_import(db: Db, started_at: datetime) -> OrderPointsSummary | None:
+    """:func:`earn_for_orders` for the orders an import just wrote, when a loyalty program is
+    loaded (None otherwise). The store's ``updated_at`` may be in the database server's zone
+    and whole seconds, so a day's margin is taken; the order keys make a rescan harmless."""
+    with engine_for(db) as engine, transaction(engine) as conn:
+        if program_in(conn) is None:
+            return None
+    return earn_for_orders(db, since=started_at - timedelta(days=1))
 
 
 def earn_for_orders(
