@@ -272,3 +272,23 @@ def test_survey_scores_out_of_range(tmp_path: Path, store_url: str) -> None:
         f"{f}, row 3, column 'score': value '7.5': not a whole number",
     )
     assert nothing_written(store_url)
+
+
+def test_rows_in_another_currency_than_the_store_are_refused(
+    tmp_path: Path, store_url: str
+) -> None:
+    f = write(
+        tmp_path / "o.csv",
+        "order_id,customer_id,ordered_at,amount,currency\n"
+        "o1,c1,2024-01-05,10.00,usd\no2,c2,2024-01-06,12.00,EUR\no3,c3,2024-01-07,3.00,EUR\n",
+    )
+    _fails(
+        import_("orders", f, store_url),
+        3,
+        f"{f}: 2 problems in 2 rows; nothing was written",
+        f"{f}, row 3, column 'currency': value 'EUR': the amount is in EUR, the store keeps USD",
+    )
+    assert nothing_written(store_url)
+    # the same file into a store of euros: only the dollar row is refused
+    euros = import_("orders", f, store_url, "--currency", "EUR")
+    _fails(euros, 3, f"{f}, row 2, column 'currency': value 'USD': the amount is in USD")

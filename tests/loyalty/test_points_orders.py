@@ -146,3 +146,16 @@ def test_importing_orders_without_a_program_earns_nothing(store_url: str, tmp_pa
     export.write_text("order_id,customer_id,ordered_at,amount\nj1,cy,2026-03-01,12.00\n")
     summary = import_file(ImportRequest("orders", export), store_url)
     assert summary.inserted == 1 and summary.points is None
+
+
+def test_a_program_creates_a_new_store_in_its_currency(tmp_path: Path) -> None:
+    from holdfast.errors import InputError
+    from holdfast.services.ingest import ImportRequest, import_file
+
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    use_program(url, PROGRAM.replace('currency = "USD"', 'currency = "EUR"'), tmp_path)
+    assert rows(url, "SELECT value FROM store_settings WHERE key = 'currency'") == [("EUR",)]
+    export = tmp_path / "orders.csv"
+    export.write_text("order_id,customer_id,ordered_at,amount,currency\nk1,di,2026-03-01,9,USD\n")
+    with pytest.raises(InputError, match="the amount is in USD, the store keeps EUR"):
+        import_file(ImportRequest("orders", export), url)

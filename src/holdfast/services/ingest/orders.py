@@ -42,6 +42,7 @@ def order_records(
     mapping = canonical.mapping
     table, notes = with_generated_key(canonical)
     table = good_rows(table, issues)
+    table = _one_currency(table, issues, mapping, currency)
     n = table.num_rows
     order_id = table["order_id"]
     if cancel_prefix:
@@ -190,6 +191,29 @@ def _aggregate(table: pa.Table, cancel_prefix: str | None, unique: bool) -> pa.T
     if "currency" in grouped.column_names:
         out["currency"] = grouped["currency"]
     return pa.table(out).sort_by(ROW)
+
+
+def _one_currency(
+    table: pa.Table, issues: Issues, mapping: ColumnMapping, currency: str
+) -> pa.Table:
+    """Rows in another currency than the import's are bad: a store keeps one currency, and
+    its revenue would otherwise add up amounts of different money."""
+    if "currency" not in table.column_names:
+        return table
+    other = pc.fill_null(pc.not_equal(pc.utf8_upper(table["currency"]), currency.upper()), False)
+    if not pc.any(other).as_py():
+        return table
+    bad = table.filter(other)
+    for code in pc.unique(bad["currency"]).to_pylist():
+        picked = bad.filter(pc.equal(bad["currency"], code))
+        issues.add(
+            picked[ROW].to_numpy(),
+            mapping.source.get("currency", "currency"),
+            f"the amount is in {code}, the store keeps {currency} (one currency per store; "
+            f"a new store takes the import's --currency)",
+            picked["currency"].to_pylist(),
+        )
+    return table.filter(pc.invert(other))
 
 
 def _refund_rules(

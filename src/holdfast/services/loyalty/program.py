@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from holdfast.domain.loyalty_config import parse_program
 from holdfast.domain.loyalty_program import Program
 from holdfast.errors import UserError
+from holdfast.services.database import upgrade_store
 from holdfast.services.loyalty.db import Db, reading, transaction
 from holdfast.store.loyalty_tables import LoyaltyProgram
 from holdfast.store.tables import StoreSetting
@@ -49,8 +50,11 @@ def read_program_file(path: Path) -> tuple[str, Program]:
 
 
 def load_program(db: Db, path: Path) -> ProgramInfo:
-    """Check ``path`` and make it the program in force (nothing changes when it is the same)."""
+    """Check ``path`` and make it the program in force (nothing changes when it is the same).
+    A store that does not exist yet is created, as the first import would."""
     text, program = read_program_file(path)
+    if isinstance(db, str):
+        upgrade_store(db)
     digest = hashlib.sha256(text.encode()).hexdigest()
     with transaction(db) as conn:
         store_currency = conn.execute(
@@ -61,6 +65,9 @@ def load_program(db: Db, path: Path) -> ProgramInfo:
                 f"{path}: the program is in {program.currency}, the store keeps amounts in "
                 f"{store_currency}"
             )
+        if store_currency is None:
+            # a new store keeps amounts in the program's currency, so imports agree with it
+            conn.execute(sa.insert(StoreSetting).values(key="currency", value=program.currency))
         current = _newest(conn)
         if current is not None and current.sha256 == digest:
             return ProgramInfo(
