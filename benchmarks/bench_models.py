@@ -3,9 +3,10 @@
 Simulated customers (seeded numpy, continuous time, so identical rows are rare and row
 compression does not help holdfast): BG/NBD at r=0.243, alpha=4.414, a=0.793, b=2.426 and
 Pareto/NBD at r=0.553, alpha=10.58, s=0.606, beta=11.67 (the CDNOW estimates), ages uniform in
-[19.5, 78] weeks. Each case runs in a fresh subprocess: the median of --repeats timed runs, then
-one more run under tracemalloc for the peak memory the fit allocates (numpy and pandas buffers
-are traced), plus the process's peak RSS.
+[19.5, 78] weeks. Each case runs in a fresh subprocess: the median of --repeats timed runs
+(wall clock, and the process's CPU time, which a machine shared with other jobs disturbs
+less), then one more run under tracemalloc for the peak memory the fit allocates (numpy and
+pandas buffers are traced), plus the process's peak RSS.
 
     python benchmarks/bench_models.py                      # 10k, 100k, 1M vs lifetimes; 10M
     python benchmarks/bench_models.py --sizes 10000 --big 0 --repeats 1   # a quick look
@@ -101,15 +102,17 @@ def _lifetimes(model: str):
 def child(library: str, model: str, path: str, repeats: int) -> dict:
     data = dict(np.load(path))
     fit, predict = (_holdfast if library == "holdfast" else _lifetimes)(model)
-    fit_times, predict_times = [], []
+    fit_times, predict_times, fit_cpu, predict_cpu = [], [], [], []
     params = {}
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         params = fit(data)
         fit_times.append(time.perf_counter() - start)
-        start = time.perf_counter()
+        fit_cpu.append(time.process_time() - cpu)
+        start, cpu = time.perf_counter(), time.process_time()
         predict(params, data)
         predict_times.append(time.perf_counter() - start)
+        predict_cpu.append(time.process_time() - cpu)
     tracemalloc.start()
     fit(data)
     _, peak = tracemalloc.get_traced_memory()
@@ -117,6 +120,8 @@ def child(library: str, model: str, path: str, repeats: int) -> dict:
     return {
         "fit": statistics.median(fit_times),
         "predict": statistics.median(predict_times),
+        "fit_cpu": statistics.median(fit_cpu),
+        "predict_cpu": statistics.median(predict_cpu),
         "params": {k: float(v) for k, v in params.items()},
         "fit_peak_mib": peak / 2**20,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -180,19 +185,22 @@ def _print(rows) -> None:
     print(
         "| model | customers | holdfast fit s | lifetimes fit s | fit ratio | holdfast predict s "
         "| lifetimes predict s | predict ratio | max rel. param diff | holdfast fit peak MiB "
-        "| lifetimes fit peak MiB | holdfast RSS MiB | notes |"
+        "| lifetimes fit peak MiB | holdfast RSS MiB | fit ratio, CPU time | notes |"
     )
-    print("|" + "---|" * 13)
+    print("|" + "---|" * 14)
     by_key = {(m, n): (o, t) for m, n, o, t, _ in rows}
     for model, n, ours, theirs, note in rows:
         if theirs is None and note:
             base = by_key.get((model, n // 10), (None, None))[1]
             if base is not None:
-                theirs = {k: base[k] * 10 for k in ("fit", "predict")} | {
+                theirs = {k: base[k] * 10 for k in ("fit", "predict", "fit_cpu")} | {
                     "params": None,
                     "fit_peak_mib": base["fit_peak_mib"] * 10,
                 }
         name = "BG/NBD" if model == "bgnbd" else "Pareto/NBD"
+        cpu = "-"
+        if theirs is not None and theirs.get("fit_cpu") and ours.get("fit_cpu"):
+            cpu = f"{theirs['fit_cpu'] / ours['fit_cpu']:.0f}x"
         if theirs is None:
             cells = ["-"] * 6
         else:
@@ -208,7 +216,7 @@ def _print(rows) -> None:
         print(
             f"| {name} | {n:,} | {ours['fit']:.3g} | {cells[0]} | {cells[1]} | "
             f"{ours['predict']:.3g} | {cells[2]} | {cells[3]} | {cells[4]} | "
-            f"{ours['fit_peak_mib']:.0f} | {cells[5]} | {ours['rss_mib']:.0f} | {note} |"
+            f"{ours['fit_peak_mib']:.0f} | {cells[5]} | {ours['rss_mib']:.0f} | {cpu} | {note} |"
         )
 
 
