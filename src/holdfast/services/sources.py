@@ -44,7 +44,10 @@ class DataSource:
     currency: str | None
 
     def close(self) -> None:
-        """Release the backend's connection."""
+        """Drop the tables the analyses cached on the backend, then release its connection
+        (ibis would otherwise drop them at exit, on a closed connection, and complain)."""
+        for entry in list(getattr(self.backend, "_cache_name_to_entry", {}).values()):
+            entry.finalizer()
         self.backend.disconnect()
 
 
