@@ -4,7 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench_report.py                          # 1 M and 10 M orders, 3 runs
     python benchmarks/bench_report.py --orders 1000000 --runs 1         # quick
-    python benchmarks/bench_report.py --orders 100000000 --no-peer --runs 1  # holdfast alone
+    python benchmarks/bench_report.py --orders 100000000 --no-peer --no-full --runs 1
 
 The numbers: the monthly retention table (S, E, N, retained with a 365-day window), the
 monthly acquisition-cohort table (members buying at every age, cumulative revenue per member)
@@ -153,10 +153,12 @@ def main() -> None:
     parser.add_argument("--orders", type=int, action="append", help="order counts (repeatable)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-peer", action="store_true", help="holdfast alone")
+    parser.add_argument("--no-full", action="store_true", help="skip the whole report")
     args = parser.parse_args()
     sizes = args.orders or [1_000_000, 10_000_000]
     peer = None if args.no_peer else PANDAS
-    compare(sizes, args.runs, HOLDFAST, peer, same, extra=("whole report s", FULL))
+    full = None if args.no_full else ("whole report s", FULL)
+    compare(sizes, args.runs, HOLDFAST, peer, same, extra=full)
 
 
 if __name__ == "__main__":
