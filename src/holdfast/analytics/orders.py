@@ -122,19 +122,27 @@ def purchases(
     *,
     timezone: str = "UTC",
     span: tuple[dt.datetime, dt.datetime] | None = None,
+    free_orders: bool = False,
 ) -> ir.Table:
     """The purchases relation (module docstring) from canonical orders.
 
     ``span`` (first and last ``ordered_at``) is needed only outside UTC; :func:`order_span`
-    gives an expression for it.
+    gives an expression for it. ``free_orders`` keeps completed orders of zero value that
+    nothing was refunded of (the models' purchase occasions, :mod:`.transactions`).
     """
     missing = [c for c in ("customer_id", "order_id", "ordered_at", "amount") if c not in orders]
     if missing:
         raise UserError(f"the orders have no {', '.join(missing)} column")
-    net = orders.amount.cast("float64")
+    amount = orders.amount.cast("float64")
+    refunded = None
+    net = amount
     if "refunded" in orders.columns:
-        net = net - orders.refunded.cast("float64").fill_null(0.0)
+        refunded = orders.refunded.cast("float64").fill_null(0.0)
+        net = amount - refunded
     keep = net > 0
+    if free_orders:
+        free = amount == 0 if refunded is None else (amount == 0) & (refunded == 0)
+        keep = keep | free
     if "status" in orders.columns:
         keep = keep & (orders.status.fill_null("completed") == "completed")
     day = local_day(orders.ordered_at, timezone, span)
