@@ -144,8 +144,14 @@ def test_demo_runs_the_main_job(tmp_path: Path):
     folder = tmp_path / "demo"
     result = invoke("demo", "-o", folder, "--customers", "300", "--seed", "3")
     assert result.exit_code == 0, result.output
-    assert (folder / "report.html").stat().st_size > 100_000
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert len(page) > 100_000
     assert "orders: read" in result.output
+    # the customers were scored, so the report shows their segments and what comes next
+    assert ">Segments<" in page and ">What comes next<" in page
+    segments = invoke("segments", "--db", f"sqlite:///{folder / 'holdfast.db'}", "--format", "json")
+    assert segments.exit_code == 0, segments.output
+    assert sum(s["customers"] for s in json.loads(segments.output)) > 0
     again = invoke("demo", "-o", folder, "--customers", "300")
     assert again.exit_code != 0 and "--force" in again.output
 

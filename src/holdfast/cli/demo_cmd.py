@@ -39,6 +39,7 @@ def demo_cmd(
         f"Store:  {result.store_url}\n\n"
         "Next:\n"
         f"  holdfast metrics --db {result.store_url}\n"
+        f"  holdfast segments --db {result.store_url}\n"
         f"  holdfast report --db {result.store_url} --period quarter -o quarterly.html\n"
         "  holdfast report your-orders.csv",
         highlight=False,

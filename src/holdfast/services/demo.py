@@ -1,7 +1,8 @@
 """``holdfast demo``: a synthetic shop, imported into a SQLite store, measured in a report.
 
-It walks the whole main job a user would: export files → import → analyse the store → an
-HTML report, so a fresh install shows what holdfast does without any data of one's own.
+It walks the whole main job a user would: export files → import → score the customers
+(segments, stages, value) → analyse the store → an HTML report, so a fresh install shows what
+holdfast does without any data of one's own.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from holdfast.errors import UserError
 from holdfast.report import render_html
 from holdfast.services.ingest import ImportRequest, ImportSummary, import_file
 from holdfast.services.reports import ReportOptions, build_report
+from holdfast.services.scoring import score
 from holdfast.services.sources import open_store
 from holdfast.simulate import SimulationConfig, simulate_to
 
@@ -61,10 +63,13 @@ def run_demo(
     for kind, file in IMPORTS:
         step(f"importing {kind}")
         summaries.append(import_file(ImportRequest(kind=kind, path=folder / file), url))
+    step("scoring customers")
+    score(url)
     step("measuring retention")
     source = open_store(url)
     try:
-        data = build_report(source, ReportOptions(title="holdfast demo shop"), step)
+        options = ReportOptions(title="holdfast demo shop")
+        data = build_report(source, options, step, store_url=url)
     finally:
         source.close()
     report = folder / "report.html"
