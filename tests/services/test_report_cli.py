@@ -167,3 +167,17 @@ def test_cdnow_master_monthly(shared_data: Path):
         assert row["customers_end"] == row["retained"] + row["reactivated"] + row["new_customers"]
     assert sum(p["new_customers"] for p in periods) == document["summary"]["customers"]
     assert sum(p["orders"] for p in periods) == document["summary"]["orders"]
+
+
+def test_no_forecast_leaves_the_model_out(tmp_path: Path):
+    folder = tmp_path / "shop"
+    made = invoke("simulate", "-o", folder, "--customers", "400", "--seed", "5", "-q")
+    assert made.exit_code == 0, made.output
+    orders = folder / "orders.parquet"
+    with_model = json.loads(invoke("report", orders, "--format", "json", "-q").output)
+    assert with_model["forecast"] is not None
+    result = invoke("report", orders, "--format", "json", "-q", "--no-forecast")
+    assert result.exit_code == 0, result.output
+    without = json.loads(result.output)
+    assert "forecast" not in without
+    assert without["periods"] == with_model["periods"]

@@ -172,6 +172,7 @@ def _compute(
     as_of: str | None,
     timezone: str | None,
     quiet: bool,
+    forecast: bool = True,
 ) -> ReportData:
     settings = load_settings(timezone=timezone, active_window_days=active_window)
     request = None
@@ -187,7 +188,7 @@ def _compute(
     store_url = None if file is not None else load_settings(database_url=db).database_url
     try:
         with _status("Measuring retention", quiet) as step:
-            return build_report(source, options, step, store_url=store_url)
+            return build_report(source, options, step, forecast=forecast, store_url=store_url)
     finally:
         source.close()
 
@@ -256,6 +257,13 @@ def report_cmd(
     cancel_prefix: CancelPrefix = None,
     currency: Currency = None,
     quiet: Quiet = False,
+    no_forecast: Annotated[
+        bool,
+        typer.Option(
+            "--no-forecast",
+            help="Leave out the model forecast (\"What comes next\"): faster on large data.",
+        ),
+    ] = False,
 ) -> None:
     """Write the retention report (help text: REPORT_HELP above)."""
     if fmt not in FORMATS:
@@ -273,7 +281,9 @@ def report_cmd(
         currency,
         cancel_prefix,
     )
-    data = _compute(file, db, surveys, reading, period, active_window, as_of, timezone, quiet)
+    data = _compute(
+        file, db, surveys, reading, period, active_window, as_of, timezone, quiet, not no_forecast
+    )
     written = write_report(data, fmt, output)
     if written is None:
         console.out(report_json(data), highlight=False)
@@ -331,7 +341,7 @@ def metrics_cmd(
         currency,
         cancel_prefix,
     )
-    data = _compute(file, db, None, reading, period, active_window, as_of, timezone, quiet)
+    data = _compute(file, db, None, reading, period, active_window, as_of, timezone, quiet, False)
     chosen = [c.strip() for c in show.split(",")] if show else None
     table = terminal_table(data, chosen)
     # A pipe or a file gets every column at full width; a terminal keeps its own width.
