@@ -38,3 +38,19 @@ def test_columns_can_be_chosen(data: ReportData) -> None:
 def test_markup_in_names_is_shown_as_text(data: ReportData) -> None:
     shady = ReportData(**{**data.__dict__, "meta": {**data.meta, "title": "[red]Evil[/red] Ltd"}})
     assert "[red]Evil[/red] Ltd" in _text(period_table(shady))
+
+
+def test_a_narrow_terminal_keeps_the_retention_columns_that_fit(data: ReportData) -> None:
+    from holdfast.report.terminal import fitting_period_table
+
+    narrow = Console(width=100, color_system=None, record=True)
+    table, hidden = fitting_period_table(data, narrow)
+    narrow.print(table)
+    lines = narrow.export_text().splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert hidden and "crr" not in hidden and "churn_rate" not in hidden
+    assert hidden[0] == "purchase_frequency"
+    text = "\n".join(lines)
+    assert "CRR" in text and "Churn" in text and "…" not in text
+    wide = Console(width=400, color_system=None)
+    assert fitting_period_table(data, wide)[1] == []

@@ -43,6 +43,7 @@ from holdfast.services.reports import (
     build_report,
     report_json,
     terminal_table,
+    terminal_table_fitting,
     write_report,
 )
 from holdfast.services.sources import DataSource, open_file, open_store
@@ -344,9 +345,18 @@ def metrics_cmd(
     data = _compute(file, db, None, reading, period, active_window, as_of, timezone, quiet, False)
     chosen = [c.strip() for c in show.split(",")] if show else None
     table = terminal_table(data, chosen)
-    # A pipe or a file gets every column at full width; a terminal keeps its own width.
+    # A pipe or a file gets every column at full width; a terminal keeps its own width and
+    # the columns that fit it (unless --columns chose them).
     if console.is_terminal:
+        hidden: list[str] = []
+        if chosen is None:
+            table, hidden = terminal_table_fitting(data, console)
         console.print(table)
+        if hidden:
+            console.print(
+                f"[dim]{len(hidden)} more columns ({', '.join(hidden)}): widen the terminal, "
+                "pick them with --columns, or pipe the output to a file.[/dim]"
+            )
     else:
         wide = console.options.update(max_width=10_000)
         Console(width=Measurement.get(console, wide, table).maximum).print(table)

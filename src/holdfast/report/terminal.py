@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from rich import box
+from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -44,3 +46,36 @@ def period_table(data: ReportData, columns: list[str] | None = None) -> Table:
         cells = [cell(row[name], known[name][1], currency) for name in chosen]
         table.add_row(label, *cells, style="dim italic" if is_partial else None)
     return table
+
+
+#: Columns in the order they are given up when the table is wider than the terminal (the
+#: first ones go first): the retention counts and rates stay longest.
+DROP_ORDER = (
+    "purchase_frequency",
+    "average_order_value",
+    "repeat_rate",
+    "orders",
+    "exact_retention",
+    "buyers",
+    "revenue",
+    "lost",
+    "retained",
+    "new_customers",
+    "reactivated",
+)
+
+
+def fitting_period_table(data: ReportData, console: Console) -> tuple[Table, list[str]]:
+    """The period table with as many columns as fit ``console``'s width, and the names of the
+    columns left out (none when everything fits)."""
+    chosen = [name for name, _, _ in TABLE_COLUMNS]
+    hidden: list[str] = []
+    table = period_table(data, chosen)
+    for name in DROP_ORDER:
+        wide = console.options.update(max_width=10_000)
+        if Measurement.get(console, wide, table).maximum <= console.width:
+            break
+        chosen.remove(name)
+        hidden.append(name)
+        table = period_table(data, chosen)
+    return table, hidden

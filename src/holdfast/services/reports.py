@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.console import Console
 from rich.table import Table
 
 import holdfast
@@ -23,6 +24,7 @@ from holdfast.analytics.tenure import tenure_spend
 from holdfast.errors import UserError
 from holdfast.report import ReportData, dumps, render_html, write_csv
 from holdfast.report import period_table as rich_period_table
+from holdfast.report.terminal import fitting_period_table
 from holdfast.services.fitting import source_transactions
 from holdfast.services.forecast import forecast_for_report
 from holdfast.services.metrics import (
@@ -173,3 +175,8 @@ def write_report(data: ReportData, fmt: str, output: Path | None) -> str | None:
 def terminal_table(data: ReportData, columns: list[str] | None = None) -> Table:
     """The period table as a rich table for the terminal."""
     return rich_period_table(data, columns)
+
+
+def terminal_table_fitting(data: ReportData, console: Console) -> tuple[Table, list[str]]:
+    """The period table with the columns that fit ``console``, and the names left out."""
+    return fitting_period_table(data, console)
