@@ -34,7 +34,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from holdfast.analytics.bits import MAX_BITS, bit_counts
+from holdfast.analytics.bits import MAX_BITS, bit_counts, fits
 from holdfast.analytics.calendar import (
     activity_calendar,
     day_number,
@@ -166,7 +166,7 @@ def active_counts_bits(
     frame = activity_calendar(day_number(first), day_number(as_of), grain, window_days)
     idx0 = period_index(first, grain)
     count = period_index(as_of, grain) + 2 - idx0
-    if count > MAX_BIT_BOUNDARIES:
+    if not fits(count):
         raise UserError(
             f"{count} period boundaries are more than the bits plan counts "
             f"({MAX_BIT_BOUNDARIES}); use method='runs'"
@@ -251,8 +251,7 @@ def period_table(
     frame = periods_frame(first, as_of, grain)
     scope = {"grain": grain, "window_days": window_days, "first": first, "as_of": as_of}
     if method == "auto":
-        fits = len(frame) + 1 <= MAX_BIT_BOUNDARIES
-        method = "bits" if fits else "runs"
+        method = "bits" if fits(len(frame) + 1) else "runs"
     plan = active_counts_bits if method == "bits" else active_counts_runs
     counts, new = plan(purchases, **scope)
     bought = customer_periods(purchases, **scope)

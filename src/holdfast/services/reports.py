@@ -78,7 +78,7 @@ def build_report(
     summary = {k: _clean(v) for k, v in row_of(headline(upto)).items()}
     summary["first_order"] = as_date(summary["first_order"])
     summary["last_order"] = as_date(summary["last_order"])
-    gap_lengths = gap_counts(upto).cache()
+    gap_lengths = source.cache(gap_counts(upto))
     quartiles = row_of(gap_quartiles(gap_lengths))
     summary["days_between_orders_q1"] = _clean(quartiles.get("q1"))
     summary["median_days_between_orders"] = _clean(quartiles.get("median"))

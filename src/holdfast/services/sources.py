@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import ibis
@@ -43,11 +43,20 @@ class DataSource:
     description: str
     currency: str | None
 
+    cached: list[ir.Table] = field(default_factory=list)
+
+    def cache(self, table: ir.Table) -> ir.Table:
+        """``table`` computed once into a temporary table of the backend, dropped by close."""
+        kept = table.cache()
+        self.cached.append(kept)
+        return kept
+
     def close(self) -> None:
-        """Drop the tables the analyses cached on the backend, then release its connection
-        (ibis would otherwise drop them at exit, on a closed connection, and complain)."""
-        for entry in list(getattr(self.backend, "_cache_name_to_entry", {}).values()):
-            entry.finalizer()
+        """Drop the cached tables, then release the connection (ibis would otherwise drop
+        them at exit, on a closed connection, and complain)."""
+        for kept in self.cached:
+            kept.release()
+        self.cached.clear()
         self.backend.disconnect()
 
 
