@@ -1,10 +1,11 @@
 """Score every customer of the store as of a date and keep the scores (``holdfast score``).
 
-RFM values and scores, the basket rules and the recommendations are computed in the store's
-database (analytics); the purchase and spend models are fitted on the per-customer summary
-(:mod:`holdfast.services.fitting`); segments, stages and VIPs are pure rules on the fetched
-one-row-per-customer table; the run and its scores are written in one transaction. A run for
-a date that is already scored changes nothing; a new date adds a run.
+RFM values and scores, the basket rules and the recommendations are computed by analytics on
+a copy of the store's orders and order lines in an in-process DuckDB
+(:mod:`holdfast.services.store_copy`); the purchase and spend models are fitted on the
+per-customer summary (:mod:`holdfast.services.fitting`); segments, stages and VIPs are pure
+rules on the fetched one-row-per-customer table; the run and its scores are written in one
+transaction. A run for a date that is already scored changes nothing; a new date adds a run.
 """
 
 from __future__ import annotations
@@ -40,8 +41,7 @@ from holdfast.services.segments.frame import score_frame
 from holdfast.services.segments.lines import store_order_lines
 from holdfast.services.segments.options import ScoreOptions
 from holdfast.services.segments.write import find_run, write_run
-from holdfast.services.sources import open_store
-from holdfast.store import bulk
+from holdfast.services.store_copy import copy_store
 from holdfast.store.engine import create_store_engine
 from holdfast.store.score_tables import ScoreRun
 
@@ -95,9 +95,12 @@ def customer_values(
 
     The per-customer values are computed where the purchases live, in one pass; the scores,
     the summary and the 80/20 share are the same analytics run on that one-row-per-customer
-    table in an in-process DuckDB, so the store's database reads the purchases only once.
+    table in an in-process DuckDB, so the purchases are read only once. The values are sorted
+    by customer: a parallel GROUP BY returns its rows in any order, and the model fit, which
+    sums over the rows, then differs in the last digits from one run to the next.
     """
-    values = ibis.memtable(rfm_values(purchases, as_of=as_of).to_pyarrow())
+    values = rfm_values(purchases, as_of=as_of).order_by("customer_id")
+    values = ibis.memtable(values.to_pyarrow())
     rfm = _local(rfm_scores(values, bins=bins))
     summary = _local(model_summary(values, as_of=as_of, time_unit_days="W"))
     spend = values.select("customer_id", amount=values.spend)
@@ -123,16 +126,6 @@ def _recommendations(
         return None, 0
     recs = recommendations(lines, ibis.memtable(rules), as_of=as_of, top=options.top_products)
     return frame_of(recs), rules.num_rows
-
-
-def tune_for_scoring(con: ibis.BaseBackend) -> None:
-    """Give this connection the memory a scoring run's sorts and joins need (SQLite: a 256 MiB
-    page cache and in-memory temporary tables; PostgreSQL: work_mem), as imports do."""
-    if con.name == "sqlite":
-        con.raw_sql(f"PRAGMA cache_size = -{bulk.SQLITE_CACHE_KIB}")
-        con.raw_sql("PRAGMA temp_store = MEMORY")
-    elif con.name == "postgres":
-        con.raw_sql(f"SET work_mem = '{bulk.POSTGRES_WORK_MEM}'")
 
 
 def value_summary(scores: pd.DataFrame, top_share: float | None) -> dict[str, float | int | None]:
@@ -162,9 +155,8 @@ def score(
     purchase day) and write the run, unless that date is scored already."""
     options = (options or ScoreOptions()).checked()
     step = on_step or (lambda _name: None)
-    source = open_store(url)
+    source = copy_store(url)
     try:
-        tune_for_scoring(source.backend)
         purchases = source_transactions(source, options.timezone)
         first, last = purchase_bounds(purchases)
         as_of = as_of or last

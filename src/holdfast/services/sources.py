@@ -200,20 +200,31 @@ def open_store(url: str) -> DataSource:
     upgrade_store(url)
     con = ibis.connect(ibis_url(url))
     try:
-        settings = con.table("store_settings").to_pyarrow().to_pylist()
-        currency = next((s["value"] for s in settings if s["key"] == "currency"), None)
-        scale = float(10 ** currency_exponent(currency)) if currency else 100.0
-        customers = con.table("customers").select(cid="id", external="external_id")
-        raw = con.table("orders")
-        orders = raw.join(customers, raw.customer_id == customers.cid)
-        orders = orders.select(
-            order_id=orders.external_id,
-            customer_id=orders.external,
-            ordered_at=orders.ordered_at.cast("timestamp"),
-            amount=orders.amount_minor.cast("float64") / scale,
-            refunded=orders.refunded_minor.cast("float64") / scale,
-            status=orders.status,
-        )
+        return store_source(con, mask_password(url))
+    except BaseException:
+        con.disconnect()
+        raise
+
+
+def store_source(con: ibis.BaseBackend, description: str) -> DataSource:
+    """The canonical orders (and survey answers, when the backend holds them) over the store's
+    tables on ``con``: the store itself, or a copy of some of its columns."""
+    settings = con.table("store_settings").to_pyarrow().to_pylist()
+    currency = next((s["value"] for s in settings if s["key"] == "currency"), None)
+    scale = float(10 ** currency_exponent(currency)) if currency else 100.0
+    customers = con.table("customers").select(cid="id", external="external_id")
+    raw = con.table("orders")
+    orders = raw.join(customers, raw.customer_id == customers.cid)
+    orders = orders.select(
+        order_id=orders.external_id,
+        customer_id=orders.external,
+        ordered_at=orders.ordered_at.cast("timestamp"),
+        amount=orders.amount_minor.cast("float64") / scale,
+        refunded=orders.refunded_minor.cast("float64") / scale,
+        status=orders.status,
+    )
+    surveys = None
+    if "survey_responses" in con.list_tables():
         answers = con.table("survey_responses")
         surveys = answers.left_join(customers, answers.customer_id == customers.cid)
         surveys = surveys.select(
@@ -223,10 +234,7 @@ def open_store(url: str) -> DataSource:
             survey=surveys.survey,
             score=surveys.score,
         )
-    except BaseException:
-        con.disconnect()
-        raise
-    return DataSource(con, orders, surveys, mask_password(url), currency)
+    return DataSource(con, orders, surveys, description, currency)
 
 
 @contextmanager
