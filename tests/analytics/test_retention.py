@@ -158,6 +158,36 @@ def test_bits_refuses_more_boundaries_than_it_counts_and_auto_falls_back(backend
     assert auto.loc["2020-03-16"].customers_start == 1
 
 
+def test_repeat_buyers_with_many_orders_in_a_period(backend):
+    """The bits plan packs a 4-bit order counter per period: 16 or more orders of one customer
+    in a period overflow it (into the next counter, or out of a word of 13), and those
+    customers are counted from their own orders."""
+    rows = [("one", "2020-01-05", 1.0)]
+    rows += [("heavy", "2020-01-10", 1.0)] * 16  # carries into February's counter
+    rows += [("heavy", "2020-02-10", 1.0)]  # one order: not a repeat buyer in February
+    rows += [("top", "2021-01-03", 1.0)] * 17  # counter 12 of word 0 carries out of it
+    rows += [("guest", f"2020-{m:02d}-02", 1.0) for m in range(1, 13) for _ in range(40)]
+    rows += [("pair", "2020-02-01", 1.0), ("pair", "2020-02-28", 1.0)]
+    rows += [("pair", "2021-02-01", 1.0), ("pair", "2021-02-02", 1.0)]
+    scope = {
+        "grain": "month",
+        "window_days": 365,
+        "first": dt.date(2020, 1, 2),
+        "as_of": dt.date(2021, 2, 20),
+    }
+    bits = run_periods(backend, rows, **scope, method="bits")
+    runs = run_periods(backend, rows, **scope, method="runs")
+    pd.testing.assert_frame_equal(bits, runs)
+    repeat = (bits.repeat_rate * bits.buyers).round().astype(int)
+    assert repeat.loc["2020-01"] == 2  # heavy and guest, not one
+    assert repeat.loc["2020-02"] == 2  # guest and pair, not heavy
+    assert repeat.loc["2020-03"] == 1
+    assert repeat.loc["2021-01"] == 1  # top
+    assert repeat.loc["2021-02"] == 1  # pair
+    assert bits.loc["2020-01", "orders"] == 1 + 16 + 40
+    assert (bits.buyers >= repeat).all() and repeat.sum() == 2 + 2 + 10 + 1 + 1
+
+
 def test_unknown_method_is_refused(backend):
     with pytest.raises(UserError, match="unknown method"):
         run_periods(
@@ -191,6 +221,8 @@ def random_shop(seed: int, customers: int = 60) -> list[tuple[str, str, float]]:
         day = int(rng.integers(0, 500))
         while day < 760:
             rows.append((f"c{c}", (start + dt.timedelta(days=day)).isoformat(), 1.0 + c % 7))
+            if rng.random() < 0.1:  # a second order the same day: a repeat buyer at any grain
+                rows.append((f"c{c}", (start + dt.timedelta(days=day)).isoformat(), 2.5))
             day += int(rng.geometric(1 / 45)) + int(rng.integers(0, 2)) * 200
     return rows
 
@@ -245,7 +277,10 @@ def test_matches_the_definitions_on_random_shops(backend, grain, window, method)
     assert np.allclose(got.revenue, want.revenue)
     with np.errstate(invalid="ignore", divide="ignore"):
         crr = (want.customers_end - want.new_customers) / want.customers_start.replace(0, np.nan)
+        repeat = want.repeat_buyers / want.buyers.replace(0, np.nan)
     assert np.allclose(got.crr.astype(float), crr, equal_nan=True)
+    assert (want.repeat_buyers > 0).any()
+    assert np.allclose(got.repeat_rate.astype(float), repeat, equal_nan=True)
 
 
 @pytest.mark.parametrize("zone_name", ["Europe/Berlin", "America/New_York", "Australia/Sydney"])

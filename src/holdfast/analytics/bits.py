@@ -5,6 +5,10 @@ This replaces a grouping by (customer, period) and a window per customer with on
 customer, which is what makes the monthly tables fast; it holds for tables of up to
 :data:`MAX_BITS` periods (five years of months), and callers keep a general plan for longer
 ones. ``BIT_OR`` runs on every backend (a Python aggregate on SQLite, through ibis).
+
+Counting goes through the distinct masks: customers are first grouped by their masks (a few
+thousand distinct values for millions of customers), and only those groups are expanded into
+one row per bit, so the work per customer is one hash lookup.
 """
 
 from __future__ import annotations
@@ -22,11 +26,22 @@ def fits(width: int) -> bool:
     return 0 < width <= MAX_BITS
 
 
+def bit_table(width: int) -> ir.Table:
+    """In-memory table ``bit`` = 0 .. width - 1 (32-bit: PostgreSQL shifts by an integer)."""
+    return ibis.memtable(pd.DataFrame({"bit": pd.Series(range(width), dtype="int32")}))
+
+
 def bit_counts(
-    table: ir.Table, masks: dict[str, ir.IntegerValue], width: int, by: str | None = None
+    table: ir.Table,
+    masks: dict[str, ir.IntegerValue],
+    width: int,
+    by: str | None = None,
+    weight: str | None = None,
 ) -> ir.Table:
     """Per group ``by`` (or once overall) and bit k < ``width``: for every named mask, the rows
-    of ``table`` whose mask has bit k set. Long format: ``[by,] bit, <names>`` (0 for none).
+    of ``table`` (or the sum of their ``weight``) whose mask has bit k set. Long format:
+    ``[by,] bit, <names>``; overall every bit has a row (0 for none), per group the bits of
+    groups that exist.
 
         customer | mask          by=None, width=3:  bit | n
         a        | 0b011                             0  | 2
@@ -35,18 +50,22 @@ def bit_counts(
     """
     if not fits(width):
         raise ValueError(f"a mask holds 1 to {MAX_BITS} bits, not {width}")
-    sums = {
-        f"{name}__{k}": ((mask >> k) & 1).sum()
-        for name, mask in masks.items()
-        for k in range(width)
-    }
-    totals = table.group_by(by).aggregate(**sums) if by else table.aggregate(**sums)
-    bits = ibis.memtable(pd.DataFrame({"bit": pd.Series(range(width), dtype="int64")}))
-    grid = totals.cross_join(bits)
-    counts = {
-        name: ibis.cases(*((grid.bit == k, grid[f"{name}__{k}"]) for k in range(width)))
-        .fill_null(0)
-        .cast("int64")
-        for name in masks
-    }
-    return grid.select(*([by] if by else []), "bit", **counts)
+    keys = [by] if by else []
+    values = {f"{name}__mask": mask.cast("int64") for name, mask in masks.items()}
+    selected = table.select(*keys, **values, weight__=1 if weight is None else table[weight])
+    groups = selected.group_by([*keys, *values]).aggregate(weight__=selected["weight__"].sum())
+    bits = bit_table(width)
+    grid = groups.cross_join(bits)
+    sums = grid.group_by([*keys, "bit"]).aggregate(
+        **{
+            name: (((grid[f"{name}__mask"] >> grid.bit) & 1) * grid["weight__"]).sum()
+            for name in masks
+        }
+    )
+    if by:
+        return sums.select(by, "bit", **{name: sums[name].cast("int64") for name in masks})
+    full = bits.left_join(sums, "bit")
+    return full.select(
+        bit=full.bit.cast("int64"),
+        **{name: full[name].fill_null(0).cast("int64") for name in masks},
+    )

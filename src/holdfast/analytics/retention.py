@@ -12,10 +12,12 @@ the boundary indexes [p + 1, idx(d + W)] (a small calendar maps days to these, s
 :mod:`holdfast.analytics.calendar`). Two plans count the customers active at each boundary:
 
 - ``bits`` (when the table has at most :data:`MAX_BIT_BOUNDARIES` boundaries, e.g. five
-  years of months): the calendar carries each day's boundaries as a bit mask, one grouping
-  ORs them per customer, and one aggregate counts the customers with bit i set (active at
-  boundary i) and with bits i and i + 1 set (retained through period i). No window function
-  and no sort: about twice as fast on DuckDB.
+  years of months): the calendar carries each day's boundaries as a bit mask and its
+  period's order counter (:mod:`~holdfast.analytics.tallies`); one grouping per customer
+  ORs the masks and sums the counters, and the distinct masks are counted bit by bit: bit i
+  set is active at boundary i, bits i and i + 1 retained through period i, the lowest bit
+  the acquisition. The counters give the buyers and repeat buyers of each period. No window
+  function, no sort and no grouping per (customer, period): about twice as fast on DuckDB.
 - ``runs`` (any length): purchases are grouped per customer and period; the ranges never move
   backwards, so one LAG per customer cuts them into disjoint runs [start, end]. With
   A(i) = runs with start <= i and Z(i) = runs with end <= i, the customers active at boundary i
@@ -34,10 +36,12 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from holdfast.analytics import tallies
 from holdfast.analytics.bits import MAX_BITS, bit_counts, fits
 from holdfast.analytics.calendar import (
     activity_calendar,
     day_number,
+    day_periods,
     period_index,
     periods_frame,
 )
@@ -159,10 +163,16 @@ def active_counts_bits(
     window_days: int,
     first: dt.date,
     as_of: dt.date,
-) -> tuple[ir.Table, ir.Table]:
+) -> tuple[ir.Table, ir.Table, ir.Table]:
     """Per boundary index ``idx``: ``active`` customers and ``both`` (active there and at the
-    next boundary), by OR-ing each customer's day masks; and per period index ``idx`` the
-    ``new_customers`` acquired in it. At most :data:`MAX_BIT_BOUNDARIES` boundaries."""
+    next boundary); per period index ``idx`` the ``new_customers`` acquired in it; and the
+    :func:`period_activity` table. At most :data:`MAX_BIT_BOUNDARIES` boundaries.
+
+    One grouping per customer ORs the boundary masks of their order days, counts their orders
+    and sums their orders' period counters (:mod:`~holdfast.analytics.tallies`), which tell
+    the buyers and repeat buyers of every period; only customers with 16 or more orders in
+    one period are grouped per (customer, period).
+    """
     frame = activity_calendar(day_number(first), day_number(as_of), grain, window_days)
     idx0 = period_index(first, grain)
     count = period_index(as_of, grain) + 2 - idx0
@@ -171,18 +181,76 @@ def active_counts_bits(
             f"{count} period boundaries are more than the bits plan counts "
             f"({MAX_BIT_BOUNDARIES}); use method='runs'"
         )
-    frame = frame.assign(mask=boundary_masks(frame, idx0))[["day", "period_idx", "mask"]]
-    calendar = ibis.memtable(frame)
-    rows = _in_range(purchases, first, as_of)
-    rows = rows.join(calendar, rows.order_day == calendar.day)
-    per = rows.group_by("customer_id").aggregate(
-        mask=rows["mask"].bit_or(), first_idx=rows.period_idx.min()
+    width = count - 1
+    offsets = frame.period_idx.to_numpy(np.int64) - idx0
+    frame = frame.assign(mask=boundary_masks(frame, idx0))
+    frame = pd.concat(
+        [frame[["day", "period_idx", "mask"]], tallies.addends(offsets, width)], axis=1
     )
-    masks = {"active": per["mask"], "both": per["mask"] & (per["mask"] >> 1)}
-    counts = bit_counts(per, masks, count)
+    # Each pass joins the purchases to its own calendar (which holds only the days in
+    # [first, as_of]): a join shared by several passes would be materialised by DuckDB.
+    calendar = ibis.memtable(frame)
+    rows = purchases.join(calendar, purchases.order_day == calendar.day)
+    names = tallies.words(width)
+    per = rows.group_by("customer_id").aggregate(
+        mask=rows["mask"].bit_or(),
+        orders=rows.count(),
+        **{name: rows[name].sum() for name in names},
+    )
+    starts = per.group_by("mask").aggregate(customers=per.count())
+    mask = starts["mask"]
+    # a purchase keeps its customer active at the end of its period (the window is at least
+    # a period long), so the lowest bit of a mask is the boundary after the first purchase
+    masks = {"active": mask, "both": mask & (mask >> 1), "first": mask & -mask}
+    counts = bit_counts(starts, masks, count, weight="customers")
+    new = counts.select(idx=counts.bit + idx0 - 1, new_customers=counts["first"])
     counts = counts.select(idx=counts.bit + idx0, active=counts.active, both=counts.both)
-    new = per.group_by(idx=per.first_idx).aggregate(new_customers=per.count())
-    return counts, new
+
+    few = per.filter(per.orders < tallies.SAFE_TOTAL).select(*names)
+    many = per.filter(per.orders >= tallies.SAFE_TOTAL)
+    many = many.mutate(exact=tallies.exact(many, width, many.orders))
+    counted = tallies.at_least(
+        ibis.union(few, many.filter(many.exact).select(*names)),
+        width,
+        {"buyers": 1, "repeat_buyers": 2},
+    )
+    counted = counted.select(
+        c_idx=counted.k + idx0, c_buyers=counted.buyers, c_repeat=counted.repeat_buyers
+    )
+    days = day_periods(day_number(first), day_number(as_of), grain)
+    overflowed = _buyers_of(purchases, days, many.filter(~many.exact))
+    dated = purchases.join(days, purchases.order_day == days.day)
+    activity = dated.group_by(idx=dated.period_idx).aggregate(
+        orders=dated.count(), revenue=dated.amount.sum()
+    )
+    activity = activity.left_join(counted, activity.idx == counted.c_idx)
+    activity = activity.left_join(overflowed, activity.idx == overflowed.o_idx)
+    return (
+        counts,
+        new,
+        activity.select(
+            "idx",
+            "orders",
+            "revenue",
+            buyers=activity.c_buyers.fill_null(0) + activity.o_buyers.fill_null(0),
+            repeat_buyers=activity.c_repeat.fill_null(0) + activity.o_repeat.fill_null(0),
+        ),
+    )
+
+
+def _buyers_of(purchases: ir.Table, days: ir.Table, customers: ir.Table) -> ir.Table:
+    """Per period index ``o_idx``: how many ``customers`` bought in it (``o_buyers``) and how
+    many twice or more (``o_repeat``), from their purchases on the ``days`` (for the customers
+    whose counters overflowed)."""
+    theirs = purchases.semi_join(customers, "customer_id")
+    # grouped per day before the calendar join, so the planner meets the join to the few
+    # customers first (the calendar's size is unknown to it)
+    theirs = theirs.group_by(["customer_id", "order_day"]).aggregate(orders=theirs.count())
+    theirs = theirs.join(days, theirs.order_day == days.day)
+    pairs = theirs.group_by(["customer_id", "period_idx"]).aggregate(orders=theirs.orders.sum())
+    return pairs.group_by(o_idx=pairs.period_idx).aggregate(
+        o_buyers=pairs.count(), o_repeat=ibis.cases((pairs.orders >= 2, 1), else_=0).sum()
+    )
 
 
 def active_counts_runs(
@@ -192,8 +260,8 @@ def active_counts_runs(
     window_days: int,
     first: dt.date,
     as_of: dt.date,
-) -> tuple[ir.Table, ir.Table]:
-    """The same two tables as :func:`active_counts_bits`, from disjoint runs of boundaries
+) -> tuple[ir.Table, ir.Table, ir.Table]:
+    """The same three tables as :func:`active_counts_bits`, from disjoint runs of boundaries
     (:func:`activity_pieces`); any number of boundaries."""
     frame = periods_frame(first, as_of, grain)
     last = period_index(as_of, grain)
@@ -227,7 +295,7 @@ def active_counts_runs(
     )
     acquired = bought.group_by("customer_id").aggregate(idx=bought.period_idx.min())
     new = acquired.group_by("idx").aggregate(new_customers=acquired.count())
-    return counts, new
+    return counts, new, period_activity(bought)
 
 
 def period_table(
@@ -253,8 +321,7 @@ def period_table(
     if method == "auto":
         method = "bits" if fits(len(frame) + 1) else "runs"
     plan = active_counts_bits if method == "bits" else active_counts_runs
-    counts, new = plan(purchases, **scope)
-    bought = customer_periods(purchases, **scope)
+    counts, new, activity = plan(purchases, **scope)
 
     periods = ibis.memtable(frame)
     at_start = counts.select(s_idx=counts.idx, active=counts.active, both=counts.both)
@@ -262,7 +329,6 @@ def period_table(
     table = periods.join(at_start, periods.idx == at_start.s_idx)
     table = table.join(at_end, table.idx == at_end.e_idx)
     table = table.left_join(new, table.idx == new.idx).drop("idx_right")
-    activity = period_activity(bought)
     table = table.left_join(activity, table.idx == activity.idx).drop("idx_right")
 
     s = table.active.cast("int64")
