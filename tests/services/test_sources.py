@@ -13,7 +13,7 @@ import pytest
 
 from holdfast.errors import InputError, UserError
 from holdfast.services.ingest import ImportRequest, import_file
-from holdfast.services.sources import ibis_url, open_file, open_store
+from holdfast.services.sources import ibis_url, open_file, open_store, parquet_null_counts
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:The 'future.infer_string' option is deprecated:pandas.errors.Pandas4Warning"
@@ -53,13 +53,24 @@ def test_canonical_parquet_is_scanned_in_place(tmp_path: Path):
     assert [r["customer_id"] for r in got] == ["a", "b"]
 
 
-def test_parquet_with_empty_required_values_is_refused(tmp_path: Path):
+@pytest.mark.parametrize("statistics", [True, False])
+def test_parquet_with_empty_required_values_is_refused(tmp_path: Path, statistics: bool):
     path = tmp_path / "orders.parquet"
-    pq.write_table(canonical_orders(["a", None]), path)
+    pq.write_table(canonical_orders(["a", None]), path, write_statistics=statistics)
+    assert ("customer_id" in parquet_null_counts(path, ("customer_id",))) == statistics
     with pytest.raises(InputError) as caught:
         open_file(ImportRequest("orders", path))
     text = str(caught.value)
     assert "orders.parquet" in text and "customer_id" in text and "1 empty" in text
+
+
+def test_the_footer_tells_empty_values_without_a_scan(tmp_path: Path):
+    table = canonical_orders(["a", None, None])
+    required = pa.schema([f.with_nullable(f.name != "order_id") for f in table.schema])
+    path = tmp_path / "orders.parquet"
+    pq.write_table(table.cast(required), path, row_group_size=2)
+    counts = parquet_null_counts(path, ("order_id", "customer_id", "missing"))
+    assert counts == {"order_id": 0, "customer_id": 2}
 
 
 def test_csv_is_checked_like_an_import(tmp_path: Path):

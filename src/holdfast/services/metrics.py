@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from holdfast.analytics.calendar import check_grain, check_window
-from holdfast.analytics.orders import order_span, purchases
+from holdfast.analytics.orders import is_utc, order_span, purchases
 from holdfast.analytics.retention import PERIOD_TABLE_COLUMNS, period_table
 from holdfast.errors import UserError
 from holdfast.services.sources import DataSource
@@ -59,16 +59,21 @@ class Prepared:
 
 def prepare(source: DataSource, options: ReportOptions) -> Prepared:
     """The purchases relation of a source and its first/last purchase day and as-of date."""
-    span = row_of(order_span(source.orders))
-    if not span or span.get("first") is None:
-        raise UserError(f"{source.description}: there are no orders to analyse")
-    bought = purchases(source.orders, timezone=options.timezone, span=(span["first"], span["last"]))
+    span = None
+    if not is_utc(options.timezone):  # the zone's offsets are written for the data's span
+        times = row_of(order_span(source.orders))
+        if not times or times.get("first") is None:
+            raise _no_orders(source)
+        span = (times["first"], times["last"])
+    bought = purchases(source.orders, timezone=options.timezone, span=span)
     # Every analysis reads the purchases again; converting and filtering the orders once
     # into a temporary table of the backend halves the time of the period table on DuckDB.
     # Only the columns the analytics read are kept (a third of the memory at 100 M orders).
     bought = source.cache(bought.select("customer_id", "order_day", "order_date", "amount"))
     bounds = row_of(bought.aggregate(first=bought.order_date.min(), last=bought.order_date.max()))
     if bounds.get("first") is None:
+        if span is None and not row_of(source.orders.aggregate(n=source.orders.count()))["n"]:
+            raise _no_orders(source)
         raise UserError(
             f"{source.description}: no completed purchases (every order is cancelled, refunded "
             "or of zero value)"
@@ -78,6 +83,10 @@ def prepare(source: DataSource, options: ReportOptions) -> Prepared:
     if as_of < first:
         raise UserError(f"--as-of {as_of} is before the first purchase ({first})")
     return Prepared(bought, first, last, as_of)
+
+
+def _no_orders(source: DataSource) -> UserError:
+    return UserError(f"{source.description}: there are no orders to analyse")
 
 
 def as_date(value: object) -> dt.date:

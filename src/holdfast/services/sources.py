@@ -101,15 +101,45 @@ def _scan_parquet(
     return con.sql(f"SELECT {', '.join(parts)} FROM read_parquet({source})")
 
 
+def parquet_null_counts(path: Path, columns: tuple[str, ...]) -> dict[str, int]:
+    """Empty values per column that the file's footer accounts for: 0 for a column declared
+    required, else the sum of its row groups' null counts when every one records it. Columns
+    the footer cannot tell are left out (they must be scanned)."""
+    meta = pq.ParquetFile(path).metadata
+    schema = meta.schema.to_arrow_schema()
+    leaves = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
+    known: dict[str, int] = {}
+    for name in columns:
+        if name not in leaves:
+            continue
+        if not schema.field(name).nullable:
+            known[name] = 0
+            continue
+        total = 0
+        for group in range(meta.num_row_groups):
+            stats = meta.row_group(group).column(leaves[name]).statistics
+            if stats is None or not stats.has_null_count:
+                break
+            total += stats.null_count
+        else:
+            known[name] = total
+    return known
+
+
 def _check_required(table: ir.Table, path: Path, required: tuple[str, ...]) -> None:
-    """Refuse nulls in required columns of a directly scanned Parquet file."""
-    counts = table.aggregate(
-        **{f"null_{c}": table[c].isnull().cast("int64").sum() for c in required}
-    ).to_pyarrow()
+    """Refuse nulls in required columns of a directly scanned Parquet file (from its footer
+    where it can tell, else by one scan of the other columns)."""
+    nulls = parquet_null_counts(path, required)
+    unknown = [c for c in required if c not in nulls]
+    if unknown:
+        counts = table.aggregate(
+            **{f"null_{c}": table[c].isnull().cast("int64").sum() for c in unknown}
+        ).to_pyarrow()
+        nulls |= {c: counts[f"null_{c}"][0].as_py() or 0 for c in unknown}
     problems = [
-        Problem(f"{counts[f'null_{c}'][0].as_py():,} empty values", file=str(path), column=c)
+        Problem(f"{nulls[c]:,} empty values", file=str(path), column=c)
         for c in required
-        if (counts[f"null_{c}"][0].as_py() or 0) > 0
+        if nulls[c] > 0
     ]
     if problems:
         raise InputError(f"{path.name}: required columns have empty values", problems)
