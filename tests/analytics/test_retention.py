@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -13,7 +14,7 @@ import pytest
 from oracle import retention_oracle
 
 from holdfast.analytics.calendar import period_index
-from holdfast.analytics.orders import purchases
+from holdfast.analytics.orders import daily_totals, purchases
 from holdfast.analytics.retention import MAX_BIT_BOUNDARIES, PERIOD_TABLE_COLUMNS, period_table
 from holdfast.errors import UserError
 
@@ -186,6 +187,18 @@ def test_repeat_buyers_with_many_orders_in_a_period(backend):
     assert repeat.loc["2021-02"] == 1  # pair
     assert bits.loc["2020-01", "orders"] == 1 + 16 + 40
     assert (bits.buyers >= repeat).all() and repeat.sum() == 2 + 2 + 10 + 1 + 1
+
+
+def test_daily_totals_given_in_memory_give_the_same_table(backend):
+    rows = random_shop(seed=3, customers=30)
+    orders = backend.create_table("orders", orders_table(rows), overwrite=True)
+    bought = purchases(orders)
+    scope = {"grain": "month", "window_days": 90, "as_of": dt.date(2021, 5, 17)}
+    scope["first"] = min(dt.date.fromisoformat(r[1]) for r in rows)
+    daily = daily_totals(bought).to_pyarrow()
+    assert sum(daily["orders"].to_pylist()) == len(rows)
+    given = period_table(bought, **scope, daily=ibis.memtable(daily)).to_pyarrow().to_pandas()
+    pd.testing.assert_frame_equal(given, period_table(bought, **scope).to_pyarrow().to_pandas())
 
 
 def test_unknown_method_is_refused(backend):

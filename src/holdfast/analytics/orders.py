@@ -175,3 +175,12 @@ def purchases(
 def order_span(orders: ir.Table) -> ir.Table:
     """One row: the first and last ``ordered_at`` of the orders (for :func:`purchases`)."""
     return orders.aggregate(first=orders.ordered_at.min(), last=orders.ordered_at.max())
+
+
+def daily_totals(purchases: ir.Table) -> ir.Table:
+    """Per local day number ``order_day``: ``orders`` and ``revenue`` of the purchases. A
+    few thousand rows however many orders, from which the span of the data and the totals of
+    any period follow without another pass."""
+    return purchases.group_by("order_day").aggregate(
+        orders=purchases.count(), revenue=purchases.amount.cast("float64").sum()
+    )

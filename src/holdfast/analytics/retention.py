@@ -45,6 +45,7 @@ from holdfast.analytics.calendar import (
     period_index,
     periods_frame,
 )
+from holdfast.analytics.orders import daily_totals
 from holdfast.errors import UserError
 
 #: The most boundaries the ``bits`` plan counts: one bit each of a signed 64-bit integer.
@@ -163,10 +164,13 @@ def active_counts_bits(
     window_days: int,
     first: dt.date,
     as_of: dt.date,
+    daily: ir.Table | None = None,
 ) -> tuple[ir.Table, ir.Table, ir.Table]:
     """Per boundary index ``idx``: ``active`` customers and ``both`` (active there and at the
     next boundary); per period index ``idx`` the ``new_customers`` acquired in it; and the
-    :func:`period_activity` table. At most :data:`MAX_BIT_BOUNDARIES` boundaries.
+    :func:`period_activity` table (orders and revenue from ``daily``, the purchases'
+    :func:`~holdfast.analytics.orders.daily_totals`, when given). At most
+    :data:`MAX_BIT_BOUNDARIES` boundaries.
 
     One grouping per customer ORs the boundary masks of their order days, counts their orders
     and sums their orders' period counters (:mod:`~holdfast.analytics.tallies`), which tell
@@ -219,9 +223,10 @@ def active_counts_bits(
     )
     days = day_periods(day_number(first), day_number(as_of), grain)
     overflowed = _buyers_of(purchases, days, many.filter(~many.exact))
-    dated = purchases.join(days, purchases.order_day == days.day)
+    daily = daily_totals(purchases) if daily is None else daily
+    dated = daily.join(days, daily.order_day == days.day)
     activity = dated.group_by(idx=dated.period_idx).aggregate(
-        orders=dated.count(), revenue=dated.amount.sum()
+        orders=dated.orders.sum().cast("int64"), revenue=dated.revenue.sum()
     )
     activity = activity.left_join(counted, activity.idx == counted.c_idx)
     activity = activity.left_join(overflowed, activity.idx == overflowed.o_idx)
@@ -260,9 +265,10 @@ def active_counts_runs(
     window_days: int,
     first: dt.date,
     as_of: dt.date,
+    daily: ir.Table | None = None,
 ) -> tuple[ir.Table, ir.Table, ir.Table]:
     """The same three tables as :func:`active_counts_bits`, from disjoint runs of boundaries
-    (:func:`activity_pieces`); any number of boundaries."""
+    (:func:`activity_pieces`); any number of boundaries (``daily`` is not needed)."""
     frame = periods_frame(first, as_of, grain)
     last = period_index(as_of, grain)
     boundaries = ibis.memtable(
@@ -306,6 +312,7 @@ def period_table(
     first: dt.date,
     as_of: dt.date,
     method: str = "auto",
+    daily: ir.Table | None = None,
 ) -> ir.Table:
     """One row per period from ``first`` to ``as_of`` with every column of
     :data:`PERIOD_TABLE_COLUMNS` (rates null where undefined), ordered by period.
@@ -313,6 +320,8 @@ def period_table(
     ``first`` is normally the first purchase date and ``as_of`` the last day of data;
     purchases outside [first, as_of] are ignored. ``method`` picks the plan that counts the
     active customers (module docstring): ``auto`` takes ``bits`` when the boundaries fit.
+    ``daily``, the purchases' :func:`~holdfast.analytics.orders.daily_totals` (in memory, say),
+    spares the ``bits`` plan a pass over the purchases for the orders and revenue.
     """
     if method not in METHODS:
         raise UserError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
@@ -321,7 +330,7 @@ def period_table(
     if method == "auto":
         method = "bits" if fits(len(frame) + 1) else "runs"
     plan = active_counts_bits if method == "bits" else active_counts_runs
-    counts, new, activity = plan(purchases, **scope)
+    counts, new, activity = plan(purchases, **scope, daily=daily)
 
     periods = ibis.memtable(frame)
     at_start = counts.select(s_idx=counts.idx, active=counts.active, both=counts.both)

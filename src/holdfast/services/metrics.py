@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from holdfast.analytics.calendar import check_grain, check_window
-from holdfast.analytics.orders import is_utc, order_span, purchases
+from holdfast.analytics.calendar import check_grain, check_window, from_day_number
+from holdfast.analytics.orders import daily_totals, is_utc, order_span, purchases
 from holdfast.analytics.retention import PERIOD_TABLE_COLUMNS, period_table
 from holdfast.errors import UserError
 from holdfast.services.sources import DataSource
@@ -55,10 +56,13 @@ class Prepared:
     first: dt.date
     last: dt.date
     as_of: dt.date
+    #: The purchases' orders and revenue per local day (``daily_totals``), in memory.
+    daily: pd.DataFrame
 
 
 def prepare(source: DataSource, options: ReportOptions) -> Prepared:
-    """The purchases relation of a source and its first/last purchase day and as-of date."""
+    """The purchases relation of a source, its first/last purchase day and as-of date, and
+    its totals per day."""
     span = None
     if not is_utc(options.timezone):  # the zone's offsets are written for the data's span
         times = row_of(order_span(source.orders))
@@ -66,23 +70,26 @@ def prepare(source: DataSource, options: ReportOptions) -> Prepared:
             raise _no_orders(source)
         span = (times["first"], times["last"])
     bought = purchases(source.orders, timezone=options.timezone, span=span)
-    # Every analysis reads the purchases again; converting and filtering the orders once
-    # into a temporary table of the backend halves the time of the period table on DuckDB.
-    # Only the columns the analytics read are kept (a third of the memory at 100 M orders).
+    # Every analysis reads the purchases again: they are converted once into a temporary
+    # table of the backend, with only the columns the analytics read (a third of the memory
+    # at 100 M orders). From the scan of the data directly, DuckDB groups more slowly.
     bought = source.cache(bought.select("customer_id", "order_day", "order_date", "amount"))
-    bounds = row_of(bought.aggregate(first=bought.order_date.min(), last=bought.order_date.max()))
-    if bounds.get("first") is None:
+    daily = frame_of(daily_totals(bought)).sort_values("order_day", ignore_index=True)
+    if daily.empty:
         if span is None and not row_of(source.orders.aggregate(n=source.orders.count()))["n"]:
             raise _no_orders(source)
         raise UserError(
             f"{source.description}: no completed purchases (every order is cancelled, refunded "
             "or of zero value)"
         )
-    first, last = as_date(bounds["first"]), as_date(bounds["last"])
+    daily["order_day"] = daily.order_day.astype("int64")
+    daily["orders"] = daily.orders.astype("int64")
+    first = from_day_number(int(daily.order_day.iloc[0]))
+    last = from_day_number(int(daily.order_day.iloc[-1]))
     as_of = options.as_of or last
     if as_of < first:
         raise UserError(f"--as-of {as_of} is before the first purchase ({first})")
-    return Prepared(bought, first, last, as_of)
+    return Prepared(bought, first, last, as_of, daily)
 
 
 def _no_orders(source: DataSource) -> UserError:
@@ -113,6 +120,7 @@ def periods_of(data: Prepared, options: ReportOptions) -> pd.DataFrame:
         window_days=options.active_window_days,
         first=data.first,
         as_of=data.as_of,
+        daily=ibis.memtable(data.daily),
     )
     frame = frame_of(table)
     frame["start"] = [as_date(v) for v in frame["start"]]
