@@ -32,9 +32,9 @@ def test_compress_merges_exact_duplicates_only():
     x = np.array([1.0, 1.0, 1.0, 0.0, 1.0])
     t = np.array([2.0, 2.0, 2.0 + 1e-12, 0.0, 2.0])
     (cx, ct), w = compress([x, t], np.array([1.0, 2.0, 1.0, 1.0, 0.0]))
-    assert cx.tolist() == [1.0, 1.0, 0.0]
-    assert ct.tolist() == [2.0, 2.0 + 1e-12, 0.0]
-    assert w.tolist() == [3.0, 1.0, 1.0]  # the zero-weight row is dropped
+    assert cx.tolist() == [0.0, 1.0, 1.0]  # sorted
+    assert ct.tolist() == [0.0, 2.0, 2.0 + 1e-12]
+    assert w.tolist() == [1.0, 3.0, 1.0]  # the zero-weight row is dropped
 
 
 def test_compression_does_not_change_the_fit(cdnow):

@@ -71,7 +71,8 @@ def compress(
 ) -> tuple[list[np.ndarray], np.ndarray]:
     """Merge identical rows (exact equality of every column), summing their weights.
 
-    Rows with weight 0 are dropped. Hash-based (pandas.factorize), linear in the rows. When a
+    Rows with weight 0 are dropped; the merged rows come sorted. Hash-based
+    (pandas.factorize), linear in the rows (the sort is of the distinct rows). When a
     random sample shows the rows are nearly all distinct (continuous times), merging cannot pay
     for itself and the rows are returned as they are.
     """
@@ -85,7 +86,11 @@ def compress(
     codes = _row_codes(columns)
     first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
     merged = np.bincount(codes, weights=weights, minlength=first.shape[0])
-    return [c[first] for c in columns], merged
+    # distinct rows in sorted order, not in order of appearance: the likelihood's sums then
+    # run in the same order whatever the order of the customers, and so does the fit
+    distinct = [c[first] for c in columns]
+    order = np.lexsort(distinct[::-1])
+    return [c[order] for c in distinct], merged[order]
 
 
 def _row_codes(columns: Sequence[np.ndarray]) -> np.ndarray:
