@@ -67,16 +67,34 @@ def purchase_days(purchases: ir.Table, end: dt.date) -> ir.Table:
     return days.group_by(["customer_id", "order_date"]).aggregate(amount=days.amount.sum())
 
 
-def _calibration(days: ir.Table, end: dt.date, unit: float) -> ir.Table:
+#: Backends whose ``arg_min`` is a true aggregate (SQLite's reads a bare column, which is
+#: undefined next to another min or max; PostgreSQL's sorts an array per group).
+_ARG_MIN_BACKENDS = frozenset({"duckdb"})
+
+
+def _per_customer(days: ir.Table) -> ir.Table:
+    """first_date, last_date, days and repeat_amount (all days' amounts but the first's) per
+    customer: one grouping where ``arg_min`` is native, else a join to the first dates."""
+    if ibis.get_backend(days).name in _ARG_MIN_BACKENDS:
+        return days.group_by("customer_id").aggregate(
+            first_date=days.order_date.min(),
+            last_date=days.order_date.max(),
+            days=days.count(),
+            repeat_amount=days.amount.sum() - days.amount.argmin(days.order_date),
+        )
     first = days.group_by("customer_id").aggregate(first_date=days.order_date.min())
     joined = days.join(first, "customer_id")
     repeat = joined.order_date > joined.first_date
-    per = joined.group_by("customer_id").aggregate(
+    return joined.group_by("customer_id").aggregate(
         first_date=joined.first_date.min(),
         last_date=joined.order_date.max(),
         days=joined.count(),
         repeat_amount=ibis.cases((repeat, joined.amount), else_=0.0).sum(),
     )
+
+
+def _calibration(days: ir.Table, end: dt.date, unit: float) -> ir.Table:
+    per = _per_customer(days)
     frequency = (per.days - 1).cast("int64")
     return per.select(
         "customer_id",
