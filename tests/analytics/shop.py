@@ -21,6 +21,7 @@ Row = tuple[str, str, float]
 #: one is short because its oracles loop over every period.
 SCOPES = [
     ("day", dt.date(2020, 3, 1), dt.date(2020, 4, 20)),
+    ("day", dt.date(2020, 1, 10), dt.date(2020, 4, 20)),  # more periods than a bit mask holds
     ("week", dt.date(2019, 12, 20), dt.date(2021, 2, 3)),
     ("month", dt.date(2019, 12, 20), dt.date(2022, 6, 10)),
     ("quarter", dt.date(2020, 2, 1), dt.date(2021, 11, 30)),

@@ -13,7 +13,10 @@ import datetime as dt
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
 
+from holdfast.analytics.bits import bit_counts, fits
 from holdfast.analytics.calendar import periods_frame
 from holdfast.analytics.scope import purchases_in_scope
 from holdfast.analytics.stats import ratio
@@ -47,17 +50,14 @@ def cohort_table(purchases: ir.Table, *, grain: str, first: dt.date, as_of: dt.d
         1997-01 |         100 |   1 |         0.25 |                         37.50
     """
     scoped = purchases_in_scope(purchases, grain=grain, first=first, as_of=as_of)
-    spend = scoped.group_by(["customer_id", "period_idx"]).aggregate(
-        revenue=scoped.amount.cast("float64").sum()
-    )
-    members = spend.group_by("customer_id").aggregate(cohort_idx=spend.period_idx.min())
-    joined = spend.join(members, "customer_id")
-    cells = joined.group_by(
-        cohort_idx=joined.cohort_idx, age=joined.period_idx - joined.cohort_idx
-    ).aggregate(buyers=joined.count(), revenue=joined.revenue.sum())
-    sizes = members.group_by("cohort_idx").aggregate(cohort_size=members.count())
+    frame = periods_frame(first, as_of, grain)
+    idx0 = int(frame.idx.iloc[0])
+    if fits(len(frame)):
+        cells, sizes = _cells_by_masks(scoped, idx0, len(frame))
+    else:
+        cells, sizes = _cells_by_periods(scoped)
 
-    periods = ibis.memtable(periods_frame(first, as_of, grain))
+    periods = ibis.memtable(frame)
     grid = sizes.cross_join(periods.select(idx="idx", period="period", partial="partial"))
     grid = grid.filter(grid.idx >= grid.cohort_idx)
     grid = grid.mutate(age=grid.idx - grid.cohort_idx)
@@ -81,3 +81,47 @@ def cohort_table(purchases: ir.Table, *, grain: str, first: dt.date, as_of: dt.d
         buyers=buyers,
         revenue=revenue,
     ).order_by(["cohort_idx", "age"])
+
+
+def _cells_by_periods(scoped: ir.Table) -> tuple[ir.Table, ir.Table]:
+    """Per (cohort_idx, age): buyers and revenue; per cohort_idx: cohort_size. Any number of
+    periods: a grouping per (customer, period), one per customer and a join of the two."""
+    spend = scoped.group_by(["customer_id", "period_idx"]).aggregate(
+        revenue=scoped.amount.cast("float64").sum()
+    )
+    members = spend.group_by("customer_id").aggregate(cohort_idx=spend.period_idx.min())
+    joined = spend.join(members, "customer_id")
+    cells = joined.group_by(
+        cohort_idx=joined.cohort_idx, age=joined.period_idx - joined.cohort_idx
+    ).aggregate(buyers=joined.count(), revenue=joined.revenue.sum())
+    sizes = members.group_by("cohort_idx").aggregate(cohort_size=members.count())
+    return cells, sizes
+
+
+def _cells_by_masks(scoped: ir.Table, idx0: int, width: int) -> tuple[ir.Table, ir.Table]:
+    """The tables of :func:`_cells_by_periods` for at most ``MAX_BITS`` periods: one grouping
+    per customer ORs the bits of the periods they bought in (:mod:`.bits`), whose distinct
+    masks give the buyers; the revenue is the purchases joined to their customer's cohort."""
+    offsets = np.arange(width, dtype=np.int64)
+    bits = ibis.memtable(
+        pd.DataFrame({"bit_idx": offsets + idx0, "period_bit": np.int64(1) << offsets})
+    )
+    masked = scoped.join(bits, scoped.period_idx == bits.bit_idx)
+    members = masked.group_by("customer_id").aggregate(
+        periods=masked.period_bit.bit_or(), cohort_idx=masked.period_idx.min()
+    )
+    groups = members.group_by(["cohort_idx", "periods"]).aggregate(customers=members.count())
+    bought = bit_counts(
+        groups, {"buyers": groups.periods}, width, by="cohort_idx", weight="customers"
+    )
+    bought = bought.filter(bought.buyers > 0)
+    bought = bought.select(
+        "cohort_idx", age=bought.bit + idx0 - bought.cohort_idx, buyers=bought.buyers
+    )
+    joined = scoped.join(members.select("customer_id", "cohort_idx"), "customer_id")
+    spent = joined.group_by(
+        cohort_idx=joined.cohort_idx, age=joined.period_idx - joined.cohort_idx
+    ).aggregate(revenue=joined.amount.cast("float64").sum())
+    cells = bought.join(spent, ["cohort_idx", "age"])
+    sizes = groups.group_by("cohort_idx").aggregate(cohort_size=groups.customers.sum())
+    return cells, sizes
