@@ -134,6 +134,24 @@ def test_summary_without_split_in_days(con):
     assert "frequency_holdout" not in summary.columns
 
 
+def test_orders_on_one_day_are_one_purchase_on_any_day(con):
+    rows = [("d", dt.date(2024, 1, 2), 4.0), ("d", dt.date(2024, 1, 5), 6.0)]
+    rows += [("d", dt.date(2024, 1, 5), 8.0), ("e", dt.date(2024, 1, 3), 1.0)]
+    rows += [("e", dt.date(2024, 1, 3), 2.0), ("e", dt.date(2024, 1, 3), 3.0)]
+    table = pa.table(
+        {
+            "customer_id": [r[0] for r in rows],
+            "order_date": pa.array([r[1] for r in rows], pa.date32()),
+            "amount": [r[2] for r in rows],
+        }
+    )
+    orders = con.create_table("same_day", table, overwrite=True)
+    summary = _run(customer_summary(orders, as_of=dt.date(2024, 1, 9), time_unit_days="D"))
+    summary = summary.set_index("customer_id").sort_index()
+    assert summary.loc["d"].tolist() == [1, 3.0, 7.0, 14.0]  # the repeat day: 6 + 8
+    assert summary.loc["e"].tolist() == [0, 0.0, 6.0, 0.0]
+
+
 def test_monthly_unit_and_holdout_defaults_to_as_of(con):
     summary = _run(
         customer_summary(
