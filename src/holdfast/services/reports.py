@@ -126,7 +126,9 @@ def build_report(
     extra = []
     if forecast:
         step("forecast")
+        # the fit, its holdout check and the timeline read the occasions several times
         bought = source_transactions(source, options.timezone)
+        bought = source.cache(bought.select("customer_id", "order_date", "amount"))
         extra.append(forecast_for_report(bought, as_of=data.as_of, currency=source.currency))
     if store_url is not None:
         step("segments")
