@@ -41,7 +41,7 @@ from holdfast.services.segments.frame import score_frame
 from holdfast.services.segments.lines import store_order_lines
 from holdfast.services.segments.options import ScoreOptions
 from holdfast.services.segments.write import find_run, write_run
-from holdfast.services.store_copy import copy_store
+from holdfast.services.store_copy import copy_store, one_thread, store_ids
 from holdfast.store.engine import create_store_engine
 from holdfast.store.score_tables import ScoreRun
 
@@ -95,12 +95,9 @@ def customer_values(
 
     The per-customer values are computed where the purchases live, in one pass; the scores,
     the summary and the 80/20 share are the same analytics run on that one-row-per-customer
-    table in an in-process DuckDB, so the purchases are read only once. The values are sorted
-    by customer: a parallel GROUP BY returns its rows in any order, and the model fit, which
-    sums over the rows, then differs in the last digits from one run to the next.
+    table in an in-process DuckDB, so the purchases are read only once.
     """
-    values = rfm_values(purchases, as_of=as_of).order_by("customer_id")
-    values = ibis.memtable(values.to_pyarrow())
+    values = ibis.memtable(rfm_values(purchases, as_of=as_of).to_pyarrow())
     rfm = _local(rfm_scores(values, bins=bins))
     summary = _local(model_summary(values, as_of=as_of, time_unit_days="W"))
     spend = values.select("customer_id", amount=values.spend)
@@ -169,7 +166,8 @@ def score(
             if existing is not None:
                 return _existing(engine, existing, as_of)
             step(STEPS[0])
-            rfm, summary, share = customer_values(purchases, as_of, options.bins)
+            with one_thread(source.backend):
+                rfm, summary, share = customer_values(purchases, as_of, options.bins)
             step(STEPS[1])
             outcome, note = _fit(summary, as_of, options)
             step(STEPS[2])
@@ -194,6 +192,7 @@ def score(
                 settings=settings,
                 note=note,
                 scores=scores,
+                customer_ids=store_ids(source, scores["customer_id"]),
                 scale=scale,
             )
         finally:

@@ -10,9 +10,16 @@ dates, amounts and status, the lines' order and product) and gives the analytics
 
 from __future__ import annotations
 
-import ibis
-import pyarrow as pa
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from holdfast.errors import StoreError
 from holdfast.report.data import mask_password
 from holdfast.services.database import upgrade_store
 from holdfast.services.sources import DataSource, store_source
@@ -64,3 +71,24 @@ def copy_store(url: str) -> DataSource:
     except BaseException:
         con.disconnect()
         raise
+
+
+def store_ids(source: DataSource, customer_ids: pd.Series) -> np.ndarray:
+    """The store ids of the customers named by the shop's ids, from the copy's customers."""
+    customers = source.backend.table("customers").to_pyarrow()
+    wanted = pa.array(customer_ids.astype(str).to_numpy(), pa.string())
+    at = pc.index_in(wanted, value_set=customers["external_id"])
+    if at.null_count:
+        raise StoreError(f"{at.null_count:,} scored customers are not in the store's copy")
+    return customers["id"].take(at).to_numpy()
+
+
+@contextmanager
+def one_thread(con: ibis.BaseBackend) -> Iterator[None]:
+    """DuckDB on one thread inside: its sums of floats then add up in one order, the same in
+    every run (a parallel GROUP BY adds the threads' partial sums as they finish)."""
+    con.raw_sql("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.raw_sql("RESET threads")

@@ -20,6 +20,9 @@ from sqlalchemy.engine import URL
 from holdfast.errors import UserError
 from holdfast.store.engine import normalize_url
 
+#: Rows per Arrow batch of a result (SQLite's driver gives 1,024; DuckDB loads larger ones faster).
+BATCH_ROWS = 122_880
+
 
 @dataclass(frozen=True)
 class Read:
@@ -54,6 +57,7 @@ def read_tables(url: str | URL, reads: Mapping[str, Read]) -> dict[str, pa.Table
         for name, read in reads.items():
             cursor.execute(read.sql)
             table = cursor.fetch_arrow_table()
-            tables[name] = table.rename_columns(read.schema.names).cast(read.schema)
+            table = table.rename_columns(read.schema.names).cast(read.schema).combine_chunks()
+            tables[name] = pa.Table.from_batches(table.to_batches(BATCH_ROWS), read.schema)
         conn.rollback()
     return tables

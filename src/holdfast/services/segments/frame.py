@@ -68,7 +68,11 @@ def vip_flags(key: np.ndarray, ids: np.ndarray, share: float) -> np.ndarray:
     flags = np.zeros(n, dtype=bool)
     if n == 0:
         return flags
-    order = np.lexsort((ids, -np.nan_to_num(key, nan=-np.inf)))
+    # by id first (Arrow: UTF-8 byte order is code point order, as for str; numpy's lexsort
+    # of a million Python strings takes seconds), then a stable sort by key keeps that order
+    by_id = pc.sort_indices(pa.array(ids, pa.string())).to_numpy()
+    best = -np.nan_to_num(np.asarray(key, dtype=float)[by_id], nan=-np.inf)
+    order = by_id[np.argsort(best, kind="stable")]
     flags[order[: math.ceil(share * n)]] = True
     return flags
 
