@@ -45,7 +45,8 @@ def staged(scores: pd.DataFrame, customer_ids: np.ndarray, scale: int) -> pa.Tab
     """The score frame as the Arrow table to stage (``customer_ids``: the store ids of its
     customers; money in minor units, floats as text), in the order of those ids."""
     dates = pd.to_datetime(scores["expected_next_order"]).to_numpy(dtype="datetime64[D]")
-    recs = [r if isinstance(r, str) else None for r in scores["recommendations"]]
+    # a JSON list per customer, NaN (no recommendation) as null
+    recs = pa.array(scores["recommendations"], pa.string(), from_pandas=True)
     table = pa.table(
         {
             "customer_id": pa.array(np.asarray(customer_ids, dtype=np.int64)),
@@ -62,7 +63,7 @@ def staged(scores: pd.DataFrame, customer_ids: np.ndarray, scale: int) -> pa.Tab
             "predicted_value_minor": _minor(scores["predicted_value"].to_numpy(), scale),
             "expected_next_order": pa.array(dates, pa.date32(), from_pandas=True),
             "vip": scores["vip"].to_numpy(dtype=bool),
-            "recommendations": pa.array(recs, pa.string()),
+            "recommendations": recs,
         }
     )
     return table.take(pc.sort_indices(table["customer_id"]))
