@@ -11,8 +11,9 @@ scoring shop is imported once into a SQLite store there (outside the timing). Ea
 is a fresh process: scoring times the whole ``score()`` call (reading the store's narrow rows
 into an in-process DuckDB, RFM values, BG/NBD + Gamma-Gamma fit, predictions, basket rules
 and recommendations, segments and stages, write-back of one row per customer) for a new
-as-of date each run, with the time of each step; basket rules time ``basket_rules`` on DuckDB over the order-lines
-Parquet file (reading included). Peak memory is the process's maximum resident set (wait4).
+as-of date each run, with the time of each step; basket rules time ``basket_rules`` on
+DuckDB over the order-lines Parquet file (reading included). Peak memory is the process's
+maximum resident set (wait4).
 """
 
 from __future__ import annotations
