@@ -188,9 +188,7 @@ def active_counts_bits(
     width = count - 1
     offsets = frame.period_idx.to_numpy(np.int64) - idx0
     frame = frame.assign(mask=boundary_masks(frame, idx0))
-    frame = pd.concat(
-        [frame[["day", "period_idx", "mask"]], tallies.addends(offsets, width)], axis=1
-    )
+    frame = pd.concat([frame[["day", "mask"]], tallies.addends(offsets, width)], axis=1)
     # Each pass joins the purchases to its own calendar (which holds only the days in
     # [first, as_of]): a join shared by several passes would be materialised by DuckDB.
     calendar = ibis.memtable(frame)

@@ -24,7 +24,7 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
-from holdfast.analytics.summary import purchase_days, unit_days
+from holdfast.analytics.summary import purchase_days, summary_columns, unit_days
 from holdfast.errors import UserError
 
 
@@ -91,15 +91,10 @@ def model_summary(
 ) -> ir.Table:
     """The columns of :func:`holdfast.analytics.summary.customer_summary` (frequency, recency,
     T, monetary_value) from :func:`rfm_values` of the same purchases and ``as_of``."""
-    unit = unit_days(time_unit_days)
-    frequency = (values.orders - 1).cast("int64")
-    return values.select(
-        "customer_id",
-        frequency=frequency,
-        recency=values.last_date.delta(values.first_date, unit="day").cast("float64") / unit,
-        T=ibis.literal(as_of).delta(values.first_date, unit="day").cast("float64") / unit,
-        monetary_value=ibis.cases(
-            (frequency > 0, (values.spend - values.first_amount) / frequency.cast("float64")),
-            else_=0.0,
-        ),
+    return summary_columns(
+        values,
+        days=values.orders,
+        repeat_amount=values.spend - values.first_amount,
+        end=as_of,
+        unit=unit_days(time_unit_days),
     )

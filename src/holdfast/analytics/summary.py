@@ -93,18 +93,32 @@ def _per_customer(days: ir.Table) -> ir.Table:
     )
 
 
-def _calibration(days: ir.Table, end: dt.date, unit: float) -> ir.Table:
-    per = _per_customer(days)
-    frequency = (per.days - 1).cast("int64")
+def summary_columns(
+    per: ir.Table,
+    *,
+    days: ir.IntegerValue,
+    repeat_amount: ir.NumericValue,
+    end: dt.date,
+    unit: float,
+) -> ir.Table:
+    """frequency, recency, T and monetary_value from a per-customer table with ``first_date``
+    and ``last_date``, its purchase ``days`` and the ``repeat_amount`` of all days but the
+    first, times to ``end`` in ``unit`` days."""
+    frequency = (days - 1).cast("int64")
     return per.select(
         "customer_id",
         frequency=frequency,
         recency=per.last_date.delta(per.first_date, unit="day").cast("float64") / unit,
         T=ibis.literal(end).delta(per.first_date, unit="day").cast("float64") / unit,
         monetary_value=ibis.cases(
-            (frequency > 0, per.repeat_amount / frequency.cast("float64")), else_=0.0
+            (frequency > 0, repeat_amount / frequency.cast("float64")), else_=0.0
         ),
     )
+
+
+def _calibration(days: ir.Table, end: dt.date, unit: float) -> ir.Table:
+    per = _per_customer(days)
+    return summary_columns(per, days=per.days, repeat_amount=per.repeat_amount, end=end, unit=unit)
 
 
 def customer_summary(
