@@ -30,6 +30,7 @@ from pathlib import Path
 from holdfast.services.ingest import ImportRequest
 from holdfast.services.metrics import ReportOptions, period_metrics
 from holdfast.services.sources import open_file
+import ibis.backends.duckdb  # noqa: F401  (the backend open_file loads: an import)
 began = time.perf_counter()
 source = open_file(ImportRequest("orders", Path(sys.argv[1])))
 table = period_metrics(source, ReportOptions(period="month", active_window_days=365))
@@ -43,6 +44,7 @@ PANDAS = """
 import json, sys, time
 import numpy as np
 import pandas as pd
+import pyarrow.parquet  # noqa: F401  (the engine read_parquet loads: an import)
 began = time.perf_counter()
 orders = pd.read_parquet(sys.argv[1], columns=["customer_id", "ordered_at", "amount",
                                                  "refunded", "status"])
