@@ -139,19 +139,43 @@ def customer_summary(
     (calibration_end, holdout_end]), monetary_value_holdout (their mean amount, 0 if none) and
     duration_holdout (the holdout length) are added; ``holdout_end`` defaults to ``as_of``.
     """
+    as_of_date = _date(as_of, "as_of")
+    end = as_of_date
+    if calibration_end is not None and holdout_end is not None:
+        end = _date(holdout_end, "holdout_end")
+    return summary_of_days(
+        purchase_days(purchases, end),
+        as_of=as_of_date,
+        time_unit_days=time_unit_days,
+        calibration_end=calibration_end,
+        holdout_end=holdout_end,
+    )
+
+
+def summary_of_days(
+    days: ir.Table,
+    *,
+    as_of: dt.date | str,
+    time_unit_days: float | str = 7.0,
+    calibration_end: dt.date | str | None = None,
+    holdout_end: dt.date | str | None = None,
+) -> ir.Table:
+    """:func:`customer_summary` of purchase days (:func:`purchase_days` up to as_of or later):
+    a fit with a holdout check reads the same days three times, so it can group them once."""
     unit = unit_days(time_unit_days)
     as_of_date = _date(as_of, "as_of")
     if calibration_end is None:
         if holdout_end is not None:
             raise UserError("holdout_end needs calibration_end (where the holdout starts)")
-        return _calibration(purchase_days(purchases, as_of_date), as_of_date, unit)
+        upto = days.filter(days.order_date <= ibis.literal(as_of_date))
+        return _calibration(upto, as_of_date, unit)
     cal_end = _date(calibration_end, "calibration_end")
     hold_end = as_of_date if holdout_end is None else _date(holdout_end, "holdout_end")
     if not cal_end < hold_end:
         raise UserError(f"calibration_end ({cal_end}) must be before holdout_end ({hold_end})")
     if hold_end > as_of_date:
         raise UserError(f"holdout_end ({hold_end}) cannot be after as_of ({as_of_date})")
-    days = purchase_days(purchases, hold_end)
+    days = days.filter(days.order_date <= ibis.literal(hold_end))
     cal = _calibration(days.filter(days.order_date <= ibis.literal(cal_end)), cal_end, unit)
     later = days.filter(days.order_date > ibis.literal(cal_end))
     hold = later.group_by("customer_id").aggregate(
@@ -188,10 +212,28 @@ def repeat_purchase_timeline(
     and ``repeat_purchases`` (purchase days that date which are not a customer's first), for
     customers whose first purchase is on or before ``calibration_end``, up to ``holdout_end``.
     """
+    hold_end = _date(holdout_end, "holdout_end")
+    return timeline_of_days(
+        purchase_days(purchases, hold_end),
+        calibration_end=calibration_end,
+        holdout_end=hold_end,
+        time_unit_days=time_unit_days,
+    )
+
+
+def timeline_of_days(
+    days: ir.Table,
+    *,
+    calibration_end: dt.date | str,
+    holdout_end: dt.date | str,
+    time_unit_days: float | str = 7.0,
+) -> ir.Table:
+    """:func:`repeat_purchase_timeline` of purchase days (:func:`purchase_days` up to
+    holdout_end or later)."""
     unit = unit_days(time_unit_days)
     cal_end = _date(calibration_end, "calibration_end")
     hold_end = _date(holdout_end, "holdout_end")
-    days = purchase_days(purchases, hold_end)
+    days = days.filter(days.order_date <= ibis.literal(hold_end))
     first = days.group_by("customer_id").aggregate(first_date=days.order_date.min())
     cohort = first.filter(first.first_date <= ibis.literal(cal_end))
     joined = days.join(cohort, "customer_id")

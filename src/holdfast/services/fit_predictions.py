@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from holdfast.models import FitResult, gammagamma
 from holdfast.models.clv import discounted_value, purchase_module
@@ -44,6 +46,16 @@ def discount_steps(horizon: float, unit_days: float, annual_rate: float) -> tupl
     period = horizon / steps
     rate = (1.0 + annual_rate) ** (period * unit_days / YEAR_DAYS) - 1.0
     return period, rate
+
+
+def by_customer(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` sorted by its ``customer_id`` strings, renumbered. The summaries come sorted
+    from the database, which is checked in one vectorised comparison; otherwise Arrow sorts
+    the ids (UTF-8 byte order is code point order, as for str)."""
+    ids = pa.array(frame["customer_id"].astype(str))
+    if len(ids) < 2 or pc.all(pc.less(ids.slice(0, len(ids) - 1), ids.slice(1))).as_py():
+        return frame.reset_index(drop=True)
+    return frame.take(pc.sort_indices(ids).to_numpy()).reset_index(drop=True)
 
 
 def _distinct(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -119,7 +131,7 @@ def predict_customers(
     next_date = start + np.ceil(np.where(far, 0.0, wait)).astype("timedelta64[D]")
     frame = pd.DataFrame(
         {
-            "customer_id": summary["customer_id"].astype(str).to_numpy(),
+            "customer_id": summary["customer_id"].astype(str).array,
             "frequency": summary["frequency"].to_numpy(dtype=np.int64),
             "recency": summary["recency"].to_numpy(dtype=float),
             "T": summary["T"].to_numpy(dtype=float),
@@ -132,4 +144,4 @@ def predict_customers(
             "next_order_date": pd.Series(next_date).where(~far),
         }
     )
-    return frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    return by_customer(frame)

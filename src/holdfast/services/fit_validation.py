@@ -15,10 +15,11 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from holdfast.analytics.summary import customer_summary, repeat_purchase_timeline, unit_days
+from holdfast.analytics.summary import summary_of_days, timeline_of_days, unit_days
 from holdfast.models import FitResult
 from holdfast.models.validation import cumulative_tracking, holdout_comparison
 from holdfast.services.fit_models import NotEnoughData, fit_purchase_model, parameter_table
+from holdfast.services.fit_predictions import by_customer
 from holdfast.services.metrics import frame_of
 
 #: Points on the calibration/holdout tracking chart at most.
@@ -48,7 +49,7 @@ class Validation:
 
 
 def validate(
-    purchases: ir.Table,
+    days: ir.Table,
     *,
     model: str,
     unit: str,
@@ -59,16 +60,19 @@ def validate(
 ) -> Validation:
     """Fit ``model`` on purchases up to ``calibration_end``, forecast to ``holdout_end``, compare.
 
+    ``days`` are the purchase days (:func:`holdfast.analytics.summary.purchase_days`) up to
+    ``holdout_end`` or later.
+
     Raises :class:`NotEnoughData` when nobody bought twice by the calibration end; the calibration
     fit's warnings go to ``diagnostics``, prefixed "calibration fit".
     """
     summary = frame_of(
-        customer_summary(
-            purchases,
+        summary_of_days(
+            days,
             as_of=holdout_end,
             time_unit_days=unit,
             calibration_end=calibration_end,
-        )
+        ).order_by("customer_id")
     )
     if not (summary["frequency"] > 0).any():
         raise NotEnoughData(
@@ -91,8 +95,8 @@ def validate(
         customer_id=summary["customer_id"].astype(str).to_numpy()
     )[["customer_id", "frequency", "predicted", "actual", "error"]]
     timeline = frame_of(
-        repeat_purchase_timeline(
-            purchases,
+        timeline_of_days(
+            days,
             calibration_end=calibration_end,
             holdout_end=holdout_end,
             time_unit_days=unit,
@@ -118,7 +122,7 @@ def validate(
         summary=holdout.summary,
         by_frequency=holdout.by_frequency,
         tracking=tracking,
-        per_customer=per_customer.sort_values("customer_id", kind="stable").reset_index(drop=True),
+        per_customer=by_customer(per_customer),
     )
 
 

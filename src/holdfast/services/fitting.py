@@ -31,7 +31,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from holdfast.analytics.orders import order_span
-from holdfast.analytics.summary import customer_summary, unit_days
+from holdfast.analytics.summary import purchase_days, summary_of_days, unit_days
 from holdfast.analytics.transactions import transactions
 from holdfast.errors import UserError
 from holdfast.models import FitResult
@@ -221,27 +221,41 @@ def fit_purchases(
                 f"the calibration end ({cal_end}) is before the first purchase ({first})"
             )
     options = replace(options, as_of=as_of)
-    summary = frame_of(customer_summary(purchases, as_of=as_of, time_unit_days=options.unit))
-    outcome = fit_summary(summary, options, min_repeat_buyers=min_repeat_buyers)
+    days = purchase_days(purchases, as_of)
     if cal_end is None:
-        return outcome
-    diagnostics = list(outcome.diagnostics)
+        summary = _summary(days, as_of, options.unit)
+        return fit_summary(summary, options, min_repeat_buyers=min_repeat_buyers)
+    # the summary, the calibration summary and the timeline all read these days
+    days = days.cache()
     try:
-        validation = validate(
-            purchases,
-            model=options.model,
-            unit=options.unit,
-            penalizer=options.penalizer,
-            calibration_end=cal_end,
-            holdout_end=as_of,
-            diagnostics=diagnostics,
-        )
-    except NotEnoughData as error:
-        if not check_optional:
-            raise
-        diagnostics.append(f"no holdout check: {error}")
-        validation = None
+        summary = _summary(days, as_of, options.unit)
+        outcome = fit_summary(summary, options, min_repeat_buyers=min_repeat_buyers)
+        diagnostics = list(outcome.diagnostics)
+        try:
+            validation = validate(
+                days,
+                model=options.model,
+                unit=options.unit,
+                penalizer=options.penalizer,
+                calibration_end=cal_end,
+                holdout_end=as_of,
+                diagnostics=diagnostics,
+            )
+        except NotEnoughData as error:
+            if not check_optional:
+                raise
+            diagnostics.append(f"no holdout check: {error}")
+            validation = None
+    finally:
+        days.release()
     return replace(outcome, diagnostics=_unique(diagnostics), validation=validation)
+
+
+def _summary(days: ir.Table, as_of: dt.date, unit: float | str) -> pd.DataFrame:
+    """The models' summary of purchase days, sorted by customer in the database (the
+    predictions keep that order, and sorting a million ids there is cheaper)."""
+    summary = summary_of_days(days, as_of=as_of, time_unit_days=unit)
+    return frame_of(summary.order_by("customer_id"))
 
 
 def fit_summary(

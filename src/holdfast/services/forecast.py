@@ -139,12 +139,24 @@ def top_customers(predictions: pd.DataFrame, n: int) -> pd.DataFrame:
     """The n customers with the highest predicted value (expected purchases without a spend
     model), ties by customer id; next-order dates as dates."""
     key = "predicted_clv" if predictions["predicted_clv"].notna().any() else "expected_purchases"
-    top = predictions.sort_values([key, "customer_id"], ascending=[False, True], kind="stable")
+    # only the rows that can make the top n are sorted (all ties of the n-th value included)
+    candidates = predictions.iloc[_top_candidates(predictions[key].to_numpy(dtype=float), n)]
+    top = candidates.sort_values([key, "customer_id"], ascending=[False, True], kind="stable")
     top = top.head(n).copy()
     top["next_order_date"] = [
         None if pd.isna(d) else pd.Timestamp(d).date() for d in top["next_order_date"]
     ]
     return top.reset_index(drop=True)
+
+
+def _top_candidates(values: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the rows whose value is at least the n-th largest (NaN rows too, and
+    every row, when fewer than n values are numbers)."""
+    numbers = np.flatnonzero(~np.isnan(values))
+    if n <= 0 or len(numbers) <= n:
+        return np.arange(len(values))
+    nth = np.partition(values[numbers], len(numbers) - n)[len(numbers) - n]
+    return numbers[values[numbers] >= nth]
 
 
 def error_counts(error: pd.Series, limit: int = ERROR_LIMIT) -> pd.DataFrame:
