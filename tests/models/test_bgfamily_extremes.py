@@ -63,3 +63,19 @@ def test_degenerate_fits_give_bounded_finite_numbers(module):
     assert np.all(values >= 0.99 * alive * ceiling)
     concentrated = {"r": 0.6456, "alpha": 5.956, "a": 90783.7, "b": 1.35e-5}
     assert np.all(np.isfinite(module.conditional_expected_purchases(concentrated, 52.0, X, TX, T)))
+
+
+@pytest.mark.parametrize("module", [bgnbd, mbgnbd], ids=["bgnbd", "mbgnbd"])
+def test_expectation_splits_into_p_alive_and_given_alive(module) -> None:
+    """E[Y(t) | x, t_x, T] is exactly P(alive) times the expectation given alive, which does
+    not depend on t_x (forecasts compute the latter once per (x, T))."""
+    params = {"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}
+    x = np.array([0.0, 1.0, 3.0, 12.0, 250.0])
+    tx = np.array([0.0, 5.0, 20.0, 30.0, 38.0])
+    age = np.array([39.0, 39.0, 30.0, 38.5, 39.0])
+    for t in (1.0, 13.0, 52.0):
+        whole = module.conditional_expected_purchases(params, t, x, tx, age)
+        given = module.expected_given_alive(params, t, x, age)
+        np.testing.assert_array_equal(whole, module.p_alive(params, x, tx, age) * given)
+        earlier = module.conditional_expected_purchases(params, t, x, tx / 2, age)
+        assert np.all(earlier <= whole)

@@ -105,17 +105,29 @@ def _bridge_a1(value, a: float, h: float = 1e-5):
 def conditional_expected_purchases(
     params: Mapping[str, float], t, frequency, recency, T
 ) -> np.ndarray | float:
-    """E[Y(t) | x, t_x, T]: expected repeat purchases in the next t, eq. (10).
-
-    The ratio ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z) is Euler-transformed
-    to (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z) so customers with thousands of purchases stay
-    finite; where even that fails (extreme parameters) the expectation given alive is
-    integrated numerically; the result is multiplied by P(alive).
-    """
+    """E[Y(t) | x, t_x, T]: expected repeat purchases in the next t, eq. (10): P(alive) times
+    :func:`expected_given_alive`."""
     r, al, a, b = read_params(params, NAMES)
     t, x, tx, age = arrays(t, frequency, recency, T)
     alive = expit(-_drop_odds(r, al, a, b, x, tx, age))
+    return out(_given_alive(r, al, a, b, t, x, age) * alive)
 
+
+def expected_given_alive(params: Mapping[str, float], t, frequency, T) -> np.ndarray | float:
+    """E[Y(t) | alive at T, x, T]: a living customer's expected repeat purchases in the next t.
+    It does not depend on t_x, so a forecast of many customers needs it once per (x, T).
+
+    The ratio ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z) is Euler-transformed
+    to (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z) so customers with thousands of purchases stay
+    finite; where even that fails (extreme parameters) the expectation is integrated
+    numerically.
+    """
+    r, al, a, b = read_params(params, NAMES)
+    t, x, age = arrays(t, frequency, T)
+    return out(_given_alive(r, al, a, b, t, x, age))
+
+
+def _given_alive(r, al, a, b, t, x, age) -> np.ndarray:
     def value(a_: float) -> np.ndarray:
         z = t / (al + age + t)
         f = np.exp((a_ - 1.0) * np.log1p(-z)) * hyp2f1(
@@ -125,7 +137,7 @@ def conditional_expected_purchases(
 
     with np.errstate(all="ignore"):
         closed = _bridge_a1(value, a)
-    return out(finite_or_quadrature(closed, r + x, t / (al + age), a, b + x) * alive)
+    return finite_or_quadrature(closed, r + x, t / (al + age), a, b + x)
 
 
 def p_alive(params: Mapping[str, float], frequency, recency, T, t=0.0) -> np.ndarray | float:

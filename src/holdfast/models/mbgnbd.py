@@ -99,11 +99,23 @@ def conditional_expected_purchases(
     params: Mapping[str, float], t, frequency, recency, T
 ) -> np.ndarray | float:
     """E[Y(t) | x, t_x, T] = (a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x)
-    2F1(r+x, b+x+1; a+b+x; z)] P(alive), with the Euler-transformed 2F1 as for the BG/NBD."""
+    2F1(r+x, b+x+1; a+b+x; z)] P(alive), with the Euler-transformed 2F1 as for the BG/NBD:
+    P(alive) times :func:`expected_given_alive`."""
     r, al, a, b = read_params(params, NAMES)
     t, x, tx, age = arrays(t, frequency, recency, T)
     alive = expit(-_drop_odds(r, al, a, b, x, tx, age))
+    return out(_given_alive(r, al, a, b, t, x, age) * alive)
 
+
+def expected_given_alive(params: Mapping[str, float], t, frequency, T) -> np.ndarray | float:
+    """E[Y(t) | alive at T, x, T]: a living customer's expected repeat purchases in the next t
+    (independent of t_x: a forecast needs it once per (x, T))."""
+    r, al, a, b = read_params(params, NAMES)
+    t, x, age = arrays(t, frequency, T)
+    return out(_given_alive(r, al, a, b, t, x, age))
+
+
+def _given_alive(r, al, a, b, t, x, age) -> np.ndarray:
     def value(a_: float) -> np.ndarray:
         z = t / (al + age + t)
         f = np.exp((a_ - 1.0) * np.log1p(-z)) * hyp2f1(a_ + b - r, a_ - 1.0, a_ + b + x, z)
@@ -111,7 +123,7 @@ def conditional_expected_purchases(
 
     with np.errstate(all="ignore"):
         closed = _bridge_a1(value, a)
-    return out(finite_or_quadrature(closed, r + x, t / (al + age), a, b + x + 1.0) * alive)
+    return finite_or_quadrature(closed, r + x, t / (al + age), a, b + x + 1.0)
 
 
 def probability_of_purchases(params: Mapping[str, float], t, n) -> np.ndarray | float:

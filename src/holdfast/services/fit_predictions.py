@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -66,6 +67,32 @@ def _distinct(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.n
     return codes, first
 
 
+def _cumulative_purchases(
+    module: object,
+    params: Mapping[str, float],
+    summary: pd.DataFrame,
+    codes: np.ndarray,
+    first: np.ndarray,
+) -> Callable[[float], np.ndarray]:
+    """t -> E[Y(t) | x, t_x, T] for each distinct (frequency, recency, T) of ``first``.
+
+    Where the model splits it into P(alive) times the expectation given alive, the latter,
+    which does not depend on recency, is computed once per distinct (frequency, T): a
+    monthly discounted value needs it a dozen times, and there are far fewer such pairs.
+    """
+    x, tx, age = (summary[c].to_numpy(dtype=float)[first] for c in ("frequency", "recency", "T"))
+    given = getattr(module, "expected_given_alive", None)
+    if given is None:
+        return lambda t: np.atleast_1d(
+            module.conditional_expected_purchases(params, t, x, tx, age)  # type: ignore[attr-defined]
+        )
+    alive = np.atleast_1d(module.p_alive(params, x, tx, age))  # type: ignore[attr-defined]
+    pairs, pair_first = _distinct(summary, ["frequency", "T"])
+    pair_of = pairs[first]  # the (frequency, T) pair of each distinct triple
+    px, page = (summary[c].to_numpy(dtype=float)[pair_first] for c in ("frequency", "T"))
+    return lambda t: np.atleast_1d(given(params, t, px, page))[pair_of] * alive
+
+
 def predict_customers(
     purchase: FitResult,
     spend: FitResult | None,
@@ -93,11 +120,12 @@ def predict_customers(
         return np.atleast_1d(np.asarray(values, dtype=float))[codes]
 
     alive = per_row(module.p_alive(params, x, tx, age))
-    expected = per_row(module.conditional_expected_purchases(params, horizon, x, tx, age))
+    cumulative = _cumulative_purchases(module, params, summary, codes, first)
+    expected = per_row(cumulative(horizon))
     period, rate = discount_steps(horizon, unit_days, discount_rate)
     discounted = per_row(
         discounted_value(
-            lambda t: np.atleast_1d(module.conditional_expected_purchases(params, t, x, tx, age)),
+            cumulative,
             np.ones(x.shape),
             horizon=period * round(horizon / period),
             period=period,
