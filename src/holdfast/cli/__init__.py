@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# The command modules import their services inside the commands, so that help and start-up
+# do not pay for pandas, ibis, sqlalchemy and scipy (tests/cli/test_startup.py).
 import holdfast.cli.coupon_cmd  # registers commands
 import holdfast.cli.referral_cmd  # registers commands
 import holdfast.cli.simulate_cmd  # noqa: F401  (registers commands)

@@ -10,15 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from holdfast.cli.app import DbOption, app, command
 from holdfast.cli.points_cmd import AsOfOption, Customer, KeyOption, say, store, when
 from holdfast.errors import UserError
-from holdfast.services import coupons
-from holdfast.services.coupons import CouponSpec
+
+if TYPE_CHECKING:
+    from holdfast.services.coupons import CouponSpec, IssuedCoupon
 
 coupon_app = typer.Typer(
     help="Coupons: create, batch, redeem, show, disable, release, issue, reward.",
@@ -83,6 +84,8 @@ def _spec(
     expires: str | None,
     max_uses: int | None = None,
 ) -> CouponSpec:
+    from holdfast.services.coupons import CouponSpec
+
     return CouponSpec(
         percent=_money(percent, "--percent"),
         amount=_money(amount, "--amount"),
@@ -118,6 +121,8 @@ def create_cmd(
     db: DbOption = None,
 ) -> None:
     """Create a coupon code (running it again with the same terms changes nothing)."""
+    from holdfast.services import coupons
+
     if single_use and max_uses not in (None, 1):
         raise UserError("--single-use and --max-uses disagree: give one of them")
     spec = _spec(
@@ -157,6 +162,8 @@ def batch_cmd(
     db: DbOption = None,
 ) -> None:
     """Make COUNT unguessable single-use codes; the same --key again gives the same codes."""
+    from holdfast.services import coupons
+
     spec = _spec(
         percent,
         amount,
@@ -204,6 +211,8 @@ def redeem_cmd(
     db: DbOption = None,
 ) -> None:
     """Redeem a coupon on an order, atomically; refused with a reason and its exit code."""
+    from holdfast.services import coupons
+
     result = coupons.redeem(
         store(db),
         code,
@@ -221,6 +230,8 @@ def redeem_cmd(
 @command("show", group=coupon_app)
 def show_cmd(code: Code, db: DbOption = None) -> None:
     """Show a coupon's terms and how much it is used."""
+    from holdfast.services import coupons
+
     view = coupons.show_coupon(store(db), code)
     say(view.line())
     if view.batch_key is not None:
@@ -236,6 +247,8 @@ def disable_cmd(
     db: DbOption = None,
 ) -> None:
     """Switch a coupon off (later redemptions exit 13), or on again with --enable."""
+    from holdfast.services import coupons
+
     say(coupons.set_disabled(store(db), code, disabled=not enable).line())
 
 
@@ -253,6 +266,8 @@ def release_cmd(
     db: DbOption = None,
 ) -> None:
     """Give back the coupon use of a cancelled or refunded order (safe to repeat)."""
+    from holdfast.services import coupons
+
     if (order is None) == (not undone):
         raise UserError("give an ORDER or --undone (one of them)")
     if order is not None:
@@ -275,6 +290,8 @@ def issue_cmd(
     db: DbOption = None,
 ) -> None:
     """Issue an automatic coupon once per (template, customer, trigger)."""
+    from holdfast.services import coupons
+
     issued = coupons.issue_coupon(store(db), template, customer, trigger, now=when(as_of))
     _say_issued(issued)
 
@@ -288,10 +305,12 @@ def reward_cmd(
     db: DbOption = None,
 ) -> None:
     """Spend points on a reward of the catalogue and issue its coupon, in one go."""
+    from holdfast.services import coupons
+
     _say_issued(coupons.reward_coupon(store(db), customer, reward, key, now=when(as_of)))
 
 
-def _say_issued(issued: coupons.IssuedCoupon) -> None:
+def _say_issued(issued: IssuedCoupon) -> None:
     until = _until(issued.expires_at)
     head = "issued" if issued.created else "already issued"
     say(f"{head} {issued.code} to {issued.customer}{until}")

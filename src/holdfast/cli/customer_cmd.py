@@ -8,8 +8,6 @@ import typer
 from rich.table import Table
 
 from holdfast.cli.app import DbOption, app, command, console
-from holdfast.config import load_settings
-from holdfast.services.segments.queries import customer_profile
 
 customer_app = typer.Typer(help="One customer.", no_args_is_help=True)
 app.add_typer(customer_app, name="customer")
@@ -49,6 +47,9 @@ def show_cmd(
     db: DbOption = None,
 ) -> None:
     """History, scores and recommendations of one customer."""
+    from holdfast.config import load_settings
+    from holdfast.services.segments.queries import customer_profile
+
     profile = customer_profile(load_settings(database_url=db).database_url, customer_id)
     who = " ".join(x for x in (profile.name, f"<{profile.email}>" if profile.email else None) if x)
     console.print(f"Customer {profile.customer_id} {who}".strip(), highlight=False, markup=False)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from holdfast.cli.app import command, console, err_console
-from holdfast.services.demo import run_demo
 
 
 @command("demo")
@@ -21,6 +20,8 @@ def demo_cmd(
     force: Annotated[bool, typer.Option("--force", help="Replace an earlier demo.")] = False,
 ) -> None:
     """Simulate a shop, import it into a SQLite store and write its retention report."""
+    from holdfast.services.demo import run_demo
+
     if err_console.is_terminal:
         with err_console.status("holdfast demo") as status:
             result = run_demo(

@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -32,12 +31,13 @@ from holdfast.cli.reading import (
     orders_request,
 )
 from holdfast.cli.report_cmd import Currency, InputFormat
-from holdfast.config import load_settings
 from holdfast.errors import UserError
-from holdfast.services.fit_output import PREDICTION_FORMATS, write_models, write_predictions
-from holdfast.services.fitting import FitOptions, FitOutcome, Validation, fit_source
-from holdfast.services.readers.source import ReadSettings
-from holdfast.services.sources import DataSource, open_file, open_store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from holdfast.services.fitting import FitOutcome, Validation
+    from holdfast.services.sources import DataSource
 
 MODEL = "Model"
 DEFAULT_OUTPUT = Path("holdfast-predictions.csv")
@@ -69,6 +69,9 @@ def _date(value: str | None, flag: str) -> dt.date | None:
 def _open(
     file: Path | None, db: str | None, reading: dict, timezone: str, currency: str
 ) -> DataSource:
+    from holdfast.config import load_settings
+    from holdfast.services.sources import open_file, open_store
+
     if file is not None:
         if db is not None:
             raise UserError("give either FILE or --db, not both")
@@ -295,6 +298,11 @@ def fit_cmd(
     currency: Currency = None,
 ) -> None:
     """Fit, print the parameters and diagnostics, write predictions (help: FIT_HELP above)."""
+    from holdfast.config import load_settings
+    from holdfast.services.fit_output import PREDICTION_FORMATS, write_models, write_predictions
+    from holdfast.services.fitting import FitOptions, fit_source
+    from holdfast.services.readers.source import ReadSettings
+
     settings = load_settings(timezone=timezone)
     options = FitOptions(
         model=model,

@@ -27,10 +27,7 @@ from holdfast.cli.reading import (
     column_names,
     mapping_flag,
 )
-from holdfast.config import load_settings
 from holdfast.errors import UserError
-from holdfast.services.ingest import ImportRequest, import_file
-from holdfast.services.readers.source import ReadSettings
 
 PROGRESS_FROM = 200_000  # rows: smaller files load before a bar would be seen
 
@@ -165,6 +162,10 @@ def import_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
 ) -> None:
     """Load an export into the store (help text: HELP above)."""
+    from holdfast.config import load_settings
+    from holdfast.services.ingest import ImportRequest, import_file
+    from holdfast.services.readers.source import ReadSettings
+
     if max_errors < 1:
         raise UserError("--max-errors must be at least 1")
     flags = {

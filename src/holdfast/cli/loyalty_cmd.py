@@ -9,7 +9,6 @@ import typer
 
 from holdfast.cli.app import app, command
 from holdfast.cli.points_cmd import say
-from holdfast.services import loyalty
 
 loyalty_app = typer.Typer(help="Loyalty program files.", no_args_is_help=True)
 app.add_typer(loyalty_app, name="loyalty")
@@ -20,6 +19,8 @@ def check_config_cmd(
     file: Annotated[Path, typer.Argument(help="A program file (TOML).", show_default=False)],
 ) -> None:
     """Check a loyalty program file and list every problem (exit 3 when there are any)."""
+    from holdfast.services import loyalty
+
     _, program = loyalty.read_program_file(file)
     tiers = len(program.tiers.levels) if program.tiers else 0
     say(

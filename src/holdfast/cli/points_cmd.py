@@ -14,9 +14,7 @@ from typing import Annotated
 import typer
 
 from holdfast.cli.app import DbOption, app, command
-from holdfast.config import load_settings
 from holdfast.errors import UserError
-from holdfast.services import loyalty
 
 points_app = typer.Typer(
     help="Loyalty points: program, balance, earn, redeem, expire.", no_args_is_help=True
@@ -58,6 +56,8 @@ def when(text: str | None) -> datetime | None:
 
 def store(db: str | None) -> str:
     """The store URL from ``--db``, ``HOLDFAST_DATABASE_URL`` or the default."""
+    from holdfast.config import load_settings
+
     return load_settings(database_url=db).database_url
 
 
@@ -78,6 +78,8 @@ def program_cmd(
     db: DbOption = None,
 ) -> None:
     """Put a loyalty program file in force (every problem is listed), or show the one in force."""
+    from holdfast.services import loyalty
+
     if file is not None and check:
         _, program = loyalty.read_program_file(file)
         say(f"{file}: program {program.name!r} is valid")
@@ -106,6 +108,8 @@ def program_cmd(
 @command("balance", group=points_app)
 def balance_cmd(customer: Customer, as_of: AsOfOption = None, db: DbOption = None) -> None:
     """Show a customer's points and when they expire."""
+    from holdfast.services import loyalty
+
     result = loyalty.balance(store(db), customer, now=when(as_of))
     say(f"{customer}: {result.points:,} points")
     if result.past_expiry:
@@ -124,6 +128,8 @@ def earn_cmd(
     db: DbOption = None,
 ) -> None:
     """Credit points to a customer."""
+    from holdfast.services import loyalty
+
     say(loyalty.earn(store(db), customer, points, key, reason=reason, now=when(as_of)).line())
 
 
@@ -137,6 +143,8 @@ def redeem_cmd(
     db: DbOption = None,
 ) -> None:
     """Spend a customer's points (oldest first); refused with exit code 11 if too few."""
+    from holdfast.services import loyalty
+
     say(loyalty.redeem(store(db), customer, points, key, reason=reason, now=when(as_of)).line())
 
 
@@ -155,6 +163,8 @@ def adjust_cmd(
     db: DbOption = None,
 ) -> None:
     """Correct a balance by hand; a negative adjustment never takes it below zero."""
+    from holdfast.services import loyalty
+
     say(loyalty.adjust(store(db), customer, points, key, reason, now=when(as_of)).line())
 
 
@@ -169,6 +179,8 @@ def reverse_cmd(
     db: DbOption = None,
 ) -> None:
     """Undo a ledger entry: take back a credit, or give back a redemption."""
+    from holdfast.services import loyalty
+
     say(loyalty.reverse(store(db), entry, key, reason=reason, now=when(as_of)).line())
 
 
@@ -181,12 +193,16 @@ def event_cmd(
     db: DbOption = None,
 ) -> None:
     """Credit the program's bonus points for an event."""
+    from holdfast.services import loyalty
+
     say(loyalty.earn_event(store(db), customer, event, key, now=when(as_of)).line())
 
 
 @command("birthdays", group=points_app)
 def birthdays_cmd(as_of: AsOfOption = None, db: DbOption = None) -> None:
     """Credit the birthday bonus to today's birthdays (once a year each; run it daily)."""
+    from holdfast.services import loyalty
+
     summary = loyalty.earn_birthdays(store(db), as_of=when(as_of))
     say(
         f"{summary.credited:,} birthday bonuses credited ({summary.points:,} points); "
@@ -197,6 +213,8 @@ def birthdays_cmd(as_of: AsOfOption = None, db: DbOption = None) -> None:
 @command("join", group=points_app)
 def join_cmd(customer: Customer, as_of: AsOfOption = None, db: DbOption = None) -> None:
     """Enrol a customer in the members' club (when the program is one)."""
+    from holdfast.services import loyalty
+
     joined = loyalty.join(store(db), customer, now=when(as_of))
     say(f"{customer} is a member since {joined:%Y-%m-%d %H:%M}")
 
@@ -208,6 +226,8 @@ def history_cmd(
     db: DbOption = None,
 ) -> None:
     """Show a customer's ledger entries, newest first."""
+    from holdfast.services import loyalty
+
     for entry in loyalty.statement(store(db), customer, limit=limit):
         note = entry.reason or entry.reference or ""
         say(
@@ -225,12 +245,16 @@ def orders_cmd(
     db: DbOption = None,
 ) -> None:
     """Credit imported orders per the program; take back refunded and cancelled ones."""
+    from holdfast.services import loyalty
+
     say(loyalty.earn_for_orders(store(db), since=when(since)).line())
 
 
 @command("expire", group=points_app)
 def expire_cmd(as_of: AsOfOption = None, db: DbOption = None) -> None:
     """Expire points past their date (safe to run again, or from two places at once)."""
+    from holdfast.services import loyalty
+
     summary = loyalty.expire_points(store(db), as_of=when(as_of))
     say(f"{summary.points:,} points expired for {summary.customers:,} customers")
 
@@ -247,6 +271,8 @@ def expiring_cmd(
     db: DbOption = None,
 ) -> None:
     """List who has points expiring soon, how many, and when (for reminders)."""
+    from holdfast.services import loyalty
+
     rows = loyalty.expiring_points(store(db), within_days=within_days, as_of=when(as_of))
     for row in rows:
         say(f"{row.customer}\t{row.points}\t{row.first_expiry:%Y-%m-%d %H:%M}")
@@ -256,5 +282,7 @@ def expiring_cmd(
 @command("rewards", group=points_app)
 def rewards_cmd(db: DbOption = None) -> None:
     """List the reward catalogue: what points buy (`holdfast coupon reward` buys one)."""
+    from holdfast.services import loyalty
+
     for reward in loyalty.rewards(store(db)):
         say(f"{reward.id}\t{reward.points:,} points\t{reward.name}")

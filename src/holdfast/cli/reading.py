@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from holdfast.services.ingest import ImportRequest
-from holdfast.services.readers.source import ReadSettings
+if TYPE_CHECKING:
+    from holdfast.services.ingest import ImportRequest
+    from holdfast.services.readers.source import ReadSettings
 
 MAPPING = "Column mapping (default: recognised by name)"
 READING = "Reading the file"
@@ -108,6 +109,8 @@ def orders_request(
     cancel_prefix: str | None,
 ) -> ImportRequest:
     """How to read an orders export for analysis (the import's reading rules)."""
+    from holdfast.services.ingest import ImportRequest
+
     return ImportRequest(
         kind="orders",
         path=path,

@@ -12,7 +12,6 @@ import typer
 
 from holdfast.cli.app import DbOption, app, command
 from holdfast.cli.points_cmd import AsOfOption, Customer, say, store, when
-from holdfast.services import referrals
 
 referral_app = typer.Typer(help="Referrals: codes, record, reward, report.", no_args_is_help=True)
 app.add_typer(referral_app, name="referral")
@@ -21,6 +20,8 @@ app.add_typer(referral_app, name="referral")
 @command("code", group=referral_app)
 def code_cmd(customer: Customer, db: DbOption = None) -> None:
     """Show a customer's referral code (made on first use)."""
+    from holdfast.services import referrals
+
     say(referrals.referral_code(store(db), customer).code)
 
 
@@ -36,12 +37,16 @@ def record_cmd(
     db: DbOption = None,
 ) -> None:
     """Record that a friend came with a referral code; refused with the guard's reason."""
+    from holdfast.services import referrals
+
     say(referrals.record_referral(store(db), code, friend, payment=payment, now=when(as_of)).line())
 
 
 @command("reward", group=referral_app)
 def reward_cmd(as_of: AsOfOption = None, db: DbOption = None) -> None:
     """Reward both sides of referrals whose friend completed a first order (safe to repeat)."""
+    from holdfast.services import referrals
+
     run = referrals.reward_referrals(store(db), now=when(as_of))
     for note in run.notes:
         say(note)
@@ -51,6 +56,8 @@ def reward_cmd(as_of: AsOfOption = None, db: DbOption = None) -> None:
 @command("report", group=referral_app)
 def report_cmd(db: DbOption = None) -> None:
     """Every referrer's friends by status and the rewards they received."""
+    from holdfast.services import referrals
+
     report = referrals.referral_report(store(db))
     say("referrer\tcode\treferred\tpending\trewarded\trefused\tpoints\tcoupons")
     for line in report.lines:

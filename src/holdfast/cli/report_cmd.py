@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -32,21 +32,12 @@ from holdfast.cli.reading import (
     order_flags,
     orders_request,
 )
-from holdfast.config import load_settings
 from holdfast.errors import UserError
-from holdfast.services.ingest import ImportRequest
-from holdfast.services.readers.source import ReadSettings
-from holdfast.services.reports import (
-    FORMATS,
-    ReportData,
-    ReportOptions,
-    build_report,
-    report_json,
-    terminal_table,
-    terminal_table_fitting,
-    write_report,
-)
-from holdfast.services.sources import DataSource, open_file, open_store
+
+if TYPE_CHECKING:
+    from holdfast.services.ingest import ImportRequest
+    from holdfast.services.reports import ReportData
+    from holdfast.services.sources import DataSource
 
 MEASURE = "What to measure"
 
@@ -91,6 +82,10 @@ def _open(
     timezone: str,
     currency: str,
 ) -> DataSource:
+    from holdfast.config import load_settings
+    from holdfast.services.ingest import ImportRequest
+    from holdfast.services.sources import open_file, open_store
+
     if file is not None:
         if db is not None:
             raise UserError("give either FILE or --db, not both")
@@ -175,6 +170,9 @@ def _compute(
     quiet: bool,
     forecast: bool = True,
 ) -> ReportData:
+    from holdfast.config import load_settings
+    from holdfast.services.reports import ReportOptions, build_report
+
     settings = load_settings(timezone=timezone, active_window_days=active_window)
     request = None
     if file is not None:
@@ -206,6 +204,8 @@ def _reading(
     currency: str | None,
     cancel_prefix: str | None,
 ) -> dict:
+    from holdfast.services.readers.source import ReadSettings
+
     return {
         "read": ReadSettings(
             input_format, delimiter, encoding, not no_header, column_names(columns)
@@ -267,6 +267,8 @@ def report_cmd(
     ] = False,
 ) -> None:
     """Write the retention report (help text: REPORT_HELP above)."""
+    from holdfast.services.reports import FORMATS, report_json, write_report
+
     if fmt not in FORMATS:
         raise UserError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     flags = order_flags(customer, order, date, amount, status, refunded)
@@ -329,6 +331,8 @@ def metrics_cmd(
     quiet: Quiet = False,
 ) -> None:
     """Print retention, churn and order metrics per period as a table in the terminal."""
+    from holdfast.services.reports import terminal_table, terminal_table_fitting
+
     flags = order_flags(customer, order, date, amount, status, refunded)
     reading = _reading(
         input_format,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from holdfast.cli.app import DbOption, command, console, err_console
-from holdfast.config import load_settings
 from holdfast.errors import UserError
-from holdfast.services.scoring import STEPS, ScoreOptions, ScoreResult, score
+
+if TYPE_CHECKING:
+    from holdfast.services.scoring import ScoreResult
 
 SCORE_HELP = (
     "Score every customer of the store as of a date: RFM scores and segment, lifecycle stage, "
@@ -78,6 +79,9 @@ def score_cmd(
     ] = None,
 ) -> None:
     """Score the store (help: SCORE_HELP above)."""
+    from holdfast.config import load_settings
+    from holdfast.services.scoring import STEPS, ScoreOptions, score
+
     settings = load_settings(database_url=db)
     options = ScoreOptions(
         bins=bins,

@@ -7,23 +7,17 @@ import csv
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from holdfast.cli.app import DbOption, app, command, console
 from holdfast.cli.score_cmd import parse_date
-from holdfast.config import load_settings
 from holdfast.errors import UserError
-from holdfast.services.segments.queries import (
-    EXPORT_COLUMNS,
-    SegmentReport,
-    segment_members,
-    segment_report,
-    stage_transitions,
-    transition_matrix,
-)
+
+if TYPE_CHECKING:
+    from holdfast.services.segments.queries import SegmentReport
 
 FORMATS = ("table", "json")
 AsOf = Annotated[
@@ -91,6 +85,13 @@ def segments_cmd(
     ] = False,
 ) -> None:
     """Segment sizes, value and change since the previous scoring run."""
+    from holdfast.config import load_settings
+    from holdfast.services.segments.queries import (
+        segment_report,
+        stage_transitions,
+        transition_matrix,
+    )
+
     if output_format not in FORMATS:
         raise UserError(f"--format must be table or json, got {output_format!r}")
     url = load_settings(database_url=db).database_url
@@ -134,6 +135,9 @@ def export_cmd(
     as_of: AsOf = None,
 ) -> None:
     """Write a segment's customers to a CSV file (customer id, email, name, scores)."""
+    from holdfast.config import load_settings
+    from holdfast.services.segments.queries import EXPORT_COLUMNS, segment_members
+
     if output.suffix.lower() != ".csv":
         raise UserError(f"-o {output}: the export is written as .csv")
     url = load_settings(database_url=db).database_url

@@ -9,7 +9,6 @@ import typer
 
 from holdfast.cli.app import DbOption, app, command
 from holdfast.cli.points_cmd import AsOfOption, Customer, say, store, when
-from holdfast.services import loyalty
 
 tier_app = typer.Typer(
     help="Loyalty tiers: show a customer's, recompute all.", no_args_is_help=True
@@ -31,6 +30,8 @@ def show_cmd(
     db: DbOption = None,
 ) -> None:
     """Show the tier a customer holds, the rolling value and what it qualifies for."""
+    from holdfast.services import loyalty
+
     url = store(db)
     view = loyalty.tier_status(url, customer, as_of=when(as_of))
     current = loyalty.current_program(url)
@@ -59,4 +60,6 @@ def show_cmd(
 @command("recompute", group=tier_app)
 def recompute_cmd(as_of: AsOfOption = None, db: DbOption = None) -> None:
     """Move customers up or down per the tier rules (safe to run again, or twice at once)."""
+    from holdfast.services import loyalty
+
     say(loyalty.recompute_tiers(store(db), as_of=when(as_of)).line())
