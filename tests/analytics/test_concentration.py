@@ -8,7 +8,14 @@ import pytest
 from oracle import lorenz_oracle, top_share_oracle
 from shop import frame, load, random_rows, run
 
-from holdfast.analytics.concentration import lorenz_curve, top_revenue_share
+from holdfast.analytics.concentration import (
+    lorenz_curve,
+    lorenz_of,
+    spend_distribution,
+    top_revenue_share,
+    top_share_of,
+)
+from holdfast.analytics.customers import customer_values
 from holdfast.errors import UserError
 
 pytestmark = pytest.mark.filterwarnings(
@@ -102,3 +109,32 @@ def test_top_share_matches_the_oracle_on_a_random_shop(backend, share):
     rows = random_rows(seed=9)
     want = top_share_oracle(frame(rows), share)
     assert top(backend, rows, share) == pytest.approx(want, rel=1e-12)
+
+
+def test_spend_distribution_counts_customers_per_distinct_spend(backend):
+    rows = [*THREE, ("d", "2021-03-01", 30.0), ("e", "2021-03-02", 10.0)]
+    got = run(spend_distribution(customer_values(load(backend, rows))).order_by("revenue"))
+    assert got.revenue.tolist() == pytest.approx([10.0, 30.0, 60.0])
+    assert got.customers.tolist() == [2, 2, 1]
+    assert got.revenue_sum.tolist() == pytest.approx([20.0, 60.0, 60.0])
+
+
+def test_one_spend_holding_several_points_and_parts_of_others(backend):
+    # sorted 5, 5, 5, 20: points 1 to 4 of 7 fall among the tied spenders, point 5 a third of
+    # the way into the biggest one
+    rows = [(c, "2021-01-01", 5.0) for c in "abc"] + [("d", "2021-01-02", 20.0)]
+    got = run(lorenz_curve(load(backend, rows), points=7))
+    assert got.revenue_share.tolist() == pytest.approx(
+        [0, 10 / 3 / 35, 20 / 3 / 35, 10 / 35, 40 / 3 / 35, (15 + 20 / 3) / 35, 1]
+    )
+    assert top(backend, rows, 0.5) == pytest.approx(25 / 35)
+
+
+@pytest.mark.parametrize("points", [101, 7])
+def test_curve_and_top_share_from_the_callers_customer_values(backend, points):
+    rows = random_rows(seed=9)
+    dist = spend_distribution(customer_values(load(backend, rows)))
+    got = run(lorenz_of(dist, points))
+    assert np.allclose(got.revenue_share, lorenz_oracle(frame(rows), points), rtol=1e-12)
+    share = run(top_share_of(dist, 0.2)).top_revenue_share.iloc[0]
+    assert share == pytest.approx(top_share_oracle(frame(rows), 0.2), rel=1e-12)
