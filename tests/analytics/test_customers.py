@@ -97,3 +97,15 @@ def test_matches_the_oracle_on_a_random_shop(backend):
         assert got[name] == want[name], name
     for name in (*HEADLINE_COLUMNS[5:], "revenue"):
         assert got[name] == pytest.approx(want[name], rel=1e-12), name
+
+
+def test_headline_from_the_callers_customer_values(backend):
+    rows = random_rows(seed=11)
+    bought = load(backend, rows)
+    values = customer_values(bought).select("orders", "revenue")
+    got = only_row(headline(bought, values))
+    want = headline_oracle(frame(rows))
+    for name in ("customers", "orders", "first_order", "last_order"):
+        assert got[name] == want[name], name
+    for name in (*HEADLINE_COLUMNS[5:], "revenue"):
+        assert got[name] == pytest.approx(want[name], rel=1e-12), name

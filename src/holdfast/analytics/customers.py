@@ -44,14 +44,16 @@ def customer_values(purchases: ir.Table) -> ir.Table:
     )
 
 
-def headline(purchases: ir.Table) -> ir.Table:
+def headline(purchases: ir.Table, values: ir.Table | None = None) -> ir.Table:
     """One row with every column of :data:`HEADLINE_COLUMNS` over all of ``purchases``.
 
     Counts are 0 and revenue 0.0 when there are no purchases; the dates and every rate are
     then null. The median CLV is interpolated between the two middle customers when their
-    number is even.
+    number is even. ``values``, the :func:`customer_values` of ``purchases``, spares a
+    grouping of the purchases when the caller has them already (cached for other tables).
     """
-    values = customer_values(purchases)
+    if values is None:
+        values = customer_values(purchases)
     totals = values.aggregate(
         customers=values.count(),
         orders=values.orders.sum().fill_null(0),
