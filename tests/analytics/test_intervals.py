@@ -6,11 +6,20 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 from oracle import gap_histogram_oracle, gaps_oracle
 from shop import frame, load, random_rows, run
 
-from holdfast.analytics.intervals import BUCKETS, days_between_orders, interval_quartiles
+from holdfast.analytics.intervals import (
+    BUCKETS,
+    counted_gaps,
+    days_between_orders,
+    gap_counts,
+    interval_quartiles,
+)
+from holdfast.analytics.steps import purchase_steps
+from holdfast.analytics.tenure import step_counts
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:The 'future.infer_string' option is deprecated:pandas.errors.Pandas4Warning"
@@ -79,3 +88,36 @@ def test_matches_the_oracle_on_a_random_shop(backend):
     got = run(interval_quartiles(bought)).iloc[0]
     expected = np.percentile(gaps, [25, 50, 75])
     assert [got.q1, got["median"], got.q3] == pytest.approx(expected.tolist(), rel=1e-12)
+
+
+def test_purchase_steps_by_hand(backend):
+    rows = [
+        ("a", "2020-01-01 08:00", 5.0),
+        ("a", "2020-01-08 12:00", 6.0),
+        ("a", "2020-01-01 21:00", 7.0),  # a second order on the first day
+        ("b", "2020-01-03 12:00", 8.0),
+    ]
+    got = run(purchase_steps(load(backend, rows)))
+    day = 18262  # 2020-01-01
+    steps = sorted(
+        (int(r.first_day), int(r.order_day), -1 if pd.isna(r.previous_day) else int(r.previous_day))
+        for r in got.itertuples()
+    )
+    # one of a's two orders on its first day comes first (no previous day), the other after it
+    assert steps == [
+        (day, day, -1),
+        (day, day, day),
+        (day, day + 7, day),
+        (day + 2, day + 2, -1),
+    ]
+
+
+def test_gaps_counted_with_the_tenure_steps_are_the_gap_counts(backend):
+    rows = random_rows(seed=5)
+    bought = load(backend, rows)
+    want = run(gap_counts(bought).order_by("days"))
+    scope = {"grain": "month", "first": dt.date(2019, 12, 1), "as_of": dt.date(2022, 12, 31)}
+    got = run(counted_gaps(step_counts(purchase_steps(bought), **scope)).order_by("days"))
+    assert got.days.tolist() == want.days.tolist()
+    assert got.gaps.tolist() == want.gaps.tolist()
+    assert sum(got.gaps) == len(gaps_oracle(frame(rows)))

@@ -12,6 +12,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from holdfast.analytics.stats import weighted_quantiles
+from holdfast.analytics.steps import purchase_steps
 
 #: Histogram buckets: (label, first day, last day or None for no end). The labels are bare
 #: ranges because the report's axis and hover text add "days".
@@ -38,9 +39,23 @@ def purchase_gaps(purchases: ir.Table) -> ir.Table:
 
 def gap_counts(purchases: ir.Table) -> ir.Table:
     """One row per gap length: ``days`` and ``gaps``, the number of :func:`purchase_gaps` that
-    long. Small (a few thousand rows), so the histogram and the quartiles can share it."""
-    gaps = purchase_gaps(purchases)
+    long. Small (a few thousand rows), so the histogram and the quartiles can share it.
+
+    The steps of more than zero days between a customer's purchases in day order
+    (:func:`~holdfast.analytics.steps.purchase_steps`) are the gaps between their purchase
+    days: one window, without first making the days distinct (a grouping of every purchase)."""
+    steps = purchase_steps(purchases)
+    gaps = steps.select(days=(steps.order_day - steps.previous_day).cast("int64"))
+    gaps = gaps.filter(gaps.days > 0)
     return gaps.group_by("days").aggregate(gaps=gaps.count())
+
+
+def counted_gaps(counts: ir.Table) -> ir.Table:
+    """:func:`gap_counts` from purchases counted by ``days`` since the customer's previous
+    purchase (``orders`` per row, any other columns summed over), such as
+    :func:`~holdfast.analytics.tenure.step_counts`."""
+    gaps = counts.filter(counts.days > 0)
+    return gaps.group_by("days").aggregate(gaps=gaps.orders.sum().cast("int64"))
 
 
 def days_between_orders(purchases: ir.Table) -> ir.Table:
