@@ -16,11 +16,12 @@ from rich.table import Table
 
 import holdfast
 from holdfast.analytics.cohorts import cohort_table
-from holdfast.analytics.concentration import lorenz_curve, top_revenue_share
-from holdfast.analytics.customers import headline
-from holdfast.analytics.intervals import gap_counts, gap_histogram, gap_quartiles
+from holdfast.analytics.concentration import lorenz_of, spend_distribution, top_share_of
+from holdfast.analytics.customers import customer_values, headline
+from holdfast.analytics.intervals import counted_gaps, gap_histogram, gap_quartiles
 from holdfast.analytics.nps import nps_by_period, nps_overall
-from holdfast.analytics.tenure import tenure_spend
+from holdfast.analytics.steps import purchase_steps
+from holdfast.analytics.tenure import step_counts, tenure_of_counts
 from holdfast.errors import UserError
 from holdfast.report import ReportData, dumps, render_html, write_csv
 from holdfast.report import period_table as rich_period_table
@@ -75,22 +76,29 @@ def build_report(
     step("retention per period")
     periods = periods_of(data, options)
     step("customers and orders")
-    summary = {k: _clean(v) for k, v in row_of(headline(upto)).items()}
+    # One grouping per customer feeds the headline and the spend distribution (the Lorenz
+    # curve and the top share sort its distinct values, not the customers).
+    values = source.cache(customer_values(upto).select("orders", "revenue"))
+    summary = {k: _clean(v) for k, v in row_of(headline(upto, values)).items()}
     summary["first_order"] = as_date(summary["first_order"])
     summary["last_order"] = as_date(summary["last_order"])
-    gap_lengths = source.cache(gap_counts(upto))
+    # One window over the purchases, counted into a small table, gives the days between
+    # purchases here and the tenure bands below (upto lies within the scope).
+    counted = source.cache(step_counts(purchase_steps(upto), **scope))
+    gap_lengths = source.cache(counted_gaps(counted))
     quartiles = row_of(gap_quartiles(gap_lengths))
     summary["days_between_orders_q1"] = _clean(quartiles.get("q1"))
     summary["median_days_between_orders"] = _clean(quartiles.get("median"))
     summary["days_between_orders_q3"] = _clean(quartiles.get("q3"))
+    spend = source.cache(spend_distribution(values))
     summary["top20_revenue_share"] = _clean(
-        row_of(top_revenue_share(upto, share=0.2)).get("top_revenue_share")
+        row_of(top_share_of(spend, share=0.2)).get("top_revenue_share")
     )
     step("cohorts")
     cohorts = frame_of(cohort_table(upto, **scope))
     step("revenue concentration and tenure")
-    concentration = frame_of(lorenz_curve(upto))
-    tenure = frame_of(tenure_spend(upto, **scope))
+    concentration = frame_of(lorenz_of(spend))
+    tenure = frame_of(tenure_of_counts(counted, grain=options.period))
     gaps = frame_of(gap_histogram(gap_lengths))
     nps = None
     if source.surveys is not None:
