@@ -8,6 +8,7 @@ list of product ids). Programs and campaigns select customers from here.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -23,7 +24,6 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
-    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,6 +31,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from holdfast.domain.lifecycle import STAGES
 from holdfast.domain.segments import MAX_BINS, SEGMENT_NAMES
 from holdfast.store.base import Base, BigId
+
+
+def is_score_partition(name: str | None) -> bool:
+    """True for a PostgreSQL partition of customer_scores (``customer_scores_run_<id>``), which
+    the models do not list: schema comparisons skip them."""
+    return bool(name) and re.fullmatch(r"customer_scores_run_\d+", name) is not None
 
 
 def _one_of(column: str, names: tuple[str, ...]) -> str:
@@ -55,11 +61,14 @@ class ScoreRun(Base):
 
 
 class CustomerScore(Base):
-    """A customer's scores in one run."""
+    """A customer's scores in one run, keyed by (run, customer).
+
+    On PostgreSQL the table is partitioned by run: each run's rows are written into a table of
+    their own, then attached (see ``holdfast.services.segments.write``).
+    """
 
     __tablename__ = "customer_scores"
     __table_args__ = (
-        UniqueConstraint("run_id", "customer_id"),
         CheckConstraint(f"r_score BETWEEN 1 AND {MAX_BINS}", name="r_score_range"),
         CheckConstraint(f"f_score BETWEEN 1 AND {MAX_BINS}", name="f_score_range"),
         CheckConstraint(f"m_score BETWEEN 1 AND {MAX_BINS}", name="m_score_range"),
@@ -76,11 +85,15 @@ class CustomerScore(Base):
         ),
         CheckConstraint("orders >= 1 AND recency_days >= 0", name="history_sane"),
         Index("ix_customer_scores_run_segment", "run_id", "segment"),
+        {"postgresql_partition_by": "LIST (run_id)"},
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("score_runs.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    run_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("score_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    customer_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("customers.id"), primary_key=True, index=True
+    )
     recency_days: Mapped[int] = mapped_column(Integer)
     orders: Mapped[int] = mapped_column(Integer)
     spend_minor: Mapped[int] = mapped_column(BigInteger)
