@@ -159,6 +159,14 @@ def _sqlite_timestamps(values: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pc.replace_substring(text, "T", " ", max_replacements=1)
 
 
+def copy_into(conn: sa.Connection, name: str, table: pa.Table) -> None:
+    """``COPY`` every row of ``table`` into the existing PostgreSQL table ``name``, by chunks,
+    inside the caller's transaction."""
+    raw = conn.connection.driver_connection
+    for start in range(0, table.num_rows, CHUNK_ROWS):
+        _copy_rows(raw, name, table.slice(start, CHUNK_ROWS))
+
+
 def _copy_rows(raw: object, name: str, chunk: pa.Table) -> None:
     buffer = io.BytesIO()
     pacsv.write_csv(chunk, buffer, pacsv.WriteOptions(include_header=False))

@@ -1,12 +1,15 @@
-"""Write one scoring run: the run row, then every customer's scores, staged as an Arrow table
-(executemany on SQLite, COPY on PostgreSQL) and moved with one INSERT ... SELECT, in one
-transaction.
+"""Write one scoring run: the run row, then every customer's scores, in one transaction.
+
+SQLite stages the scores (executemany) and moves them with one INSERT ... SELECT. PostgreSQL
+partitions customer_scores by run: the run's rows are COPYed into a table of their own, its
+indexes built once over the loaded rows, and the table attached as the run's partition; the
+foreign keys are then checked by one query each instead of a trigger per row.
 
 The rows carry the customers' store ids (no join in the INSERT) and go in their order: every
 index of customer_scores leads with the run or the customer, so the B-trees grow at one end
 instead of at random pages (twice as fast at a million customers on SQLite). One INSERT ...
-SELECT beats inserting each row into customer_scores directly, which opens its five indexes
-and two foreign keys once per row (20 s instead of 12 s on SQLite).
+SELECT beats inserting each row into customer_scores directly, which opens its indexes and
+two foreign keys once per row (20 s instead of 12 s on SQLite).
 """
 
 from __future__ import annotations
@@ -69,15 +72,54 @@ def staged(scores: pd.DataFrame, customer_ids: np.ndarray, scale: int) -> pa.Tab
     return table.take(pc.sort_indices(table["customer_id"]))
 
 
-def _insert_sql(sqlite: bool) -> str:
-    real = "REAL" if sqlite else "DOUBLE PRECISION"
-    columns = [c.name for c in CustomerScore.__table__.columns if c.name not in ("id", "run_id")]
-    values = [f"CAST({c} AS {real})" if c in FLOATS else c for c in columns]
+def _insert_sql() -> str:
+    columns = [c.name for c in CustomerScore.__table__.columns if c.name != "run_id"]
+    values = [f"CAST({c} AS REAL)" if c in FLOATS else c for c in columns]
     return (
         f"INSERT INTO customer_scores (run_id, {', '.join(columns)}) "
         # the staged rows are in customer order already: a plain scan keeps it, unsorted
         f"SELECT :run_id, {', '.join(values)} FROM {STAGE}"
     )
+
+
+def _insert_sqlite(conn: sa.Connection, run_id: int, rows: pa.Table) -> None:
+    """Stage the rows, then move them into customer_scores with one INSERT ... SELECT."""
+    bulk.stage(conn, STAGE, rows)
+    conn.execute(sa.text(_insert_sql()), {"run_id": run_id})
+    bulk.drop_stage(conn, STAGE)
+
+
+def partition_name(run_id: int) -> str:
+    """The PostgreSQL partition of customer_scores holding run ``run_id``."""
+    return f"customer_scores_run_{int(run_id)}"
+
+
+def _partition_indexes(name: str) -> list[str]:
+    """The parent's indexes, built on the standalone partition (ATTACH adopts equal ones)."""
+    return [
+        f"ALTER TABLE {name} ADD CONSTRAINT {name}_pkey PRIMARY KEY (run_id, customer_id)",
+        f"CREATE INDEX {name}_customer_id_idx ON {name} (customer_id)",
+        f"CREATE INDEX {name}_run_id_segment_idx ON {name} (run_id, segment)",
+    ]
+
+
+def _insert_postgres(conn: sa.Connection, run_id: int, rows: pa.Table) -> None:
+    """COPY the rows into a new table of their own, index it, and attach it as the run's
+    partition: PostgreSQL adopts the indexes and checks each foreign key with one query."""
+    name = partition_name(run_id)  # an integer id: safe in an identifier and as a literal
+    conn.exec_driver_sql(
+        f"CREATE TABLE {name} (LIKE customer_scores INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+    )
+    # the partition's own constraint, so ATTACH need not scan the rows to prove it
+    conn.exec_driver_sql(f"ALTER TABLE {name} ADD CONSTRAINT {name}_run CHECK (run_id = {run_id})")
+    run = pa.array(np.full(rows.num_rows, run_id, dtype=np.int64))
+    bulk.copy_into(conn, name, rows.add_column(0, "run_id", run))
+    for sql in _partition_indexes(name):
+        conn.exec_driver_sql(sql)
+    conn.exec_driver_sql(
+        f"ALTER TABLE customer_scores ATTACH PARTITION {name} FOR VALUES IN ({run_id})"
+    )
+    conn.exec_driver_sql(f"ALTER TABLE {name} DROP CONSTRAINT {name}_run")
 
 
 def _finite(value: object) -> object:
@@ -135,9 +177,8 @@ def write_run(
                 )
                 .returning(table.c.id)
             ).scalar_one()
-            bulk.stage(conn, STAGE, rows)
-            conn.execute(sa.text(_insert_sql(bulk.is_sqlite(conn))), {"run_id": run_id})
-            bulk.drop_stage(conn, STAGE)
+            insert = _insert_sqlite if bulk.is_sqlite(conn) else _insert_postgres
+            insert(conn, run_id, rows)
     except sa.exc.IntegrityError:
         with engine.connect() as conn:  # a concurrent run for the same date won the race
             existing = find_run(conn, as_of)
