@@ -13,6 +13,7 @@ from holdfast.domain.loyalty_refusals import AlreadyUsed, Expired, KeyConflict, 
 from holdfast.errors import NotFound, UserError
 from holdfast.services import coupons, loyalty
 from holdfast.services.coupons import CouponSpec
+from holdfast.services.segments.write import partition_name
 
 NOW = datetime(2026, 6, 1, 12, 0)
 D = Decimal
@@ -257,6 +258,11 @@ def _scored(url: str, as_of: str, customer: str, segment: str, stage: str, vip: 
                 ),
                 {"d": as_of},
             ).scalar_one()
+            if conn.dialect.name == "postgresql":  # one partition per run there
+                conn.exec_driver_sql(
+                    f"CREATE TABLE {partition_name(run)} PARTITION OF customer_scores "
+                    f"FOR VALUES IN ({int(run)})"
+                )
         conn.execute(
             sa.text(
                 "INSERT INTO customer_scores (run_id, customer_id, recency_days, orders, "
