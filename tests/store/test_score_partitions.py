@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -236,3 +238,49 @@ def test_a_concurrent_run_for_the_same_date_wins(
     monkeypatch.setattr(write, "find_run", lambda conn, as_of: next(calls, real(conn, as_of)))
     assert _write(pg_url, dt.date(2024, 3, 31), [1, 2]) == (theirs, False)
     assert _partitions(pg_url) == {write.partition_name(theirs): 3}
+
+
+def _race(url: str, dates: list[dt.date], monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Two write_runs at once, the second starting while the first is still copying."""
+    copy = write.bulk.copy_into
+
+    def slow_copy(conn: sa.Connection, name: str, table: object) -> None:
+        copy(conn, name, table)
+        time.sleep(1.0)
+
+    monkeypatch.setattr(write.bulk, "copy_into", slow_copy)
+    results: list[object] = [None, None]
+
+    def run(i: int) -> None:
+        try:
+            results[i] = _write(url, dates[i], [1, 2, 3])
+        except sa.exc.DBAPIError as error:
+            results[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.2)
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.postgres
+def test_concurrent_runs_wait_for_each_other(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    day, other = dt.date(2024, 3, 31), dt.date(2024, 6, 30)
+    first, second = _race(pg_url, [day, other], monkeypatch)
+    assert isinstance(first, tuple) and isinstance(second, tuple) and first[1] and second[1]
+    third, fourth = _race(pg_url, [dt.date(2024, 9, 30)] * 2, monkeypatch)
+    assert isinstance(third, tuple) and fourth == (third[0], False)
+
+
+@pytest.mark.postgres
+def test_without_the_run_lock_concurrent_runs_deadlock(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The negative control: attaching takes a lock on score_runs that the other run's row
+    insert conflicts with."""
+    monkeypatch.setattr(write.bulk, "lock_for_merge", lambda conn, table: None)
+    results = _race(pg_url, [dt.date(2024, 3, 31), dt.date(2024, 6, 30)], monkeypatch)
+    assert any("deadlock" in str(r) for r in results)

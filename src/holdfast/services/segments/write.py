@@ -152,6 +152,9 @@ def write_run(
     rows = staged(scores, customer_ids, scale)
     try:
         with engine.begin() as conn:
+            # one run at a time: attaching a partition locks score_runs (for its foreign key)
+            # against writers, so two runs that both inserted their run row would deadlock
+            bulk.lock_for_merge(conn, "score_runs")
             existing = find_run(conn, as_of)
             if existing is not None:
                 return existing, False
