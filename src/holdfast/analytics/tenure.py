@@ -91,9 +91,6 @@ def tenure_spend(purchases: ir.Table, *, grain: str, first: dt.date, as_of: dt.d
         first month |          1 |       100 |              100 |  3000.0 |              30.00
         0–3 months  |          2 |        25 |               30 |   600.0 |              20.00
     """
-    check_grain(grain)
-    if as_of < first:
-        raise UserError(f"as_of ({as_of}) is before the first day ({first})")
     day = purchases.order_day
     scoped = purchases.filter((day >= day_number(first)) & (day <= day_number(as_of)))
     counts = step_counts(purchase_steps(scoped), grain=grain, first=first, as_of=as_of)

@@ -70,26 +70,25 @@ def _distinct(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.n
 def _cumulative_purchases(
     module: object,
     params: Mapping[str, float],
-    summary: pd.DataFrame,
-    codes: np.ndarray,
-    first: np.ndarray,
+    x: np.ndarray,
+    tx: np.ndarray,
+    age: np.ndarray,
+    alive: np.ndarray,
 ) -> Callable[[float], np.ndarray]:
-    """t -> E[Y(t) | x, t_x, T] for each distinct (frequency, recency, T) of ``first``.
+    """t -> E[Y(t) | x, t_x, T] for distinct (frequency, recency, T) rows with P(alive)
+    ``alive``.
 
     Where the model splits it into P(alive) times the expectation given alive, the latter,
     which does not depend on recency, is computed once per distinct (frequency, T): a
     monthly discounted value needs it a dozen times, and there are far fewer such pairs.
     """
-    x, tx, age = (summary[c].to_numpy(dtype=float)[first] for c in ("frequency", "recency", "T"))
     given = getattr(module, "expected_given_alive", None)
     if given is None:
         return lambda t: np.atleast_1d(
             module.conditional_expected_purchases(params, t, x, tx, age)  # type: ignore[attr-defined]
         )
-    alive = np.atleast_1d(module.p_alive(params, x, tx, age))  # type: ignore[attr-defined]
-    pairs, pair_first = _distinct(summary, ["frequency", "T"])
-    pair_of = pairs[first]  # the (frequency, T) pair of each distinct triple
-    px, page = (summary[c].to_numpy(dtype=float)[pair_first] for c in ("frequency", "T"))
+    pair_of, pair_first = _distinct(pd.DataFrame({"frequency": x, "T": age}), ["frequency", "T"])
+    px, page = x[pair_first], age[pair_first]
     return lambda t: np.atleast_1d(given(params, t, px, page))[pair_of] * alive
 
 
@@ -119,8 +118,9 @@ def predict_customers(
     def per_row(values: object) -> np.ndarray:
         return np.atleast_1d(np.asarray(values, dtype=float))[codes]
 
-    alive = per_row(module.p_alive(params, x, tx, age))
-    cumulative = _cumulative_purchases(module, params, summary, codes, first)
+    alive_once = np.atleast_1d(np.asarray(module.p_alive(params, x, tx, age), dtype=float))
+    alive = alive_once[codes]
+    cumulative = _cumulative_purchases(module, params, x, tx, age, alive_once)
     expected = per_row(cumulative(horizon))
     period, rate = discount_steps(horizon, unit_days, discount_rate)
     discounted = per_row(

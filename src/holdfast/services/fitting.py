@@ -231,24 +231,37 @@ def fit_purchases(
         summary = _summary(days, as_of, options.unit)
         outcome = fit_summary(summary, options, min_repeat_buyers=min_repeat_buyers)
         diagnostics = list(outcome.diagnostics)
-        try:
-            validation = validate(
-                days,
-                model=options.model,
-                unit=options.unit,
-                penalizer=options.penalizer,
-                calibration_end=cal_end,
-                holdout_end=as_of,
-                diagnostics=diagnostics,
-            )
-        except NotEnoughData as error:
-            if not check_optional:
-                raise
-            diagnostics.append(f"no holdout check: {error}")
-            validation = None
+        validation = _holdout_check(days, options, cal_end, diagnostics, check_optional)
     finally:
         days.release()
     return replace(outcome, diagnostics=_unique(diagnostics), validation=validation)
+
+
+def _holdout_check(
+    days: ir.Table,
+    options: FitOptions,
+    cal_end: dt.date,
+    diagnostics: list[str],
+    optional: bool,
+) -> Validation | None:
+    """The calibration/holdout check to ``options.as_of``; None (and why, in
+    ``diagnostics``) when the data cannot support it and the check is ``optional``."""
+    assert options.as_of is not None
+    try:
+        return validate(
+            days,
+            model=options.model,
+            unit=options.unit,
+            penalizer=options.penalizer,
+            calibration_end=cal_end,
+            holdout_end=options.as_of,
+            diagnostics=diagnostics,
+        )
+    except NotEnoughData as error:
+        if not optional:
+            raise
+        diagnostics.append(f"no holdout check: {error}")
+        return None
 
 
 def _summary(days: ir.Table, as_of: dt.date, unit: float | str) -> pd.DataFrame:
