@@ -133,11 +133,13 @@ def purchases(
     missing = [c for c in ("customer_id", "order_id", "ordered_at", "amount") if c not in orders]
     if missing:
         raise UserError(f"the orders have no {', '.join(missing)} column")
-    amount = orders.amount.cast("float64")
+    # money keeps its own type (exact decimals stay exact) until the net amount is known:
+    # DuckDB casts a decimal column to a float at a cost comparable to scanning it
+    amount = orders.amount
     refunded = None
     net = amount
     if "refunded" in orders.columns:
-        refunded = orders.refunded.cast("float64").fill_null(0.0)
+        refunded = orders.refunded.fill_null(0)
         net = amount - refunded
     keep = net > 0
     if free_orders:
@@ -151,7 +153,7 @@ def purchases(
         order_id=orders.order_id.cast("string"),
         ordered_at=orders.ordered_at,
         order_day=day,
-        amount=net,
+        amount=net.cast("float64"),
         keep=keep,
     )
     rows = rows.filter(rows.keep).drop("keep")

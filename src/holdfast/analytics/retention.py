@@ -199,6 +199,7 @@ def active_counts_bits(
         orders=rows.count(),
         **{name: rows[name].sum() for name in names},
     )
+    per = per.mutate(exact=tallies.exact(per, width, per.orders))
     starts = per.group_by("mask").aggregate(customers=per.count())
     mask = starts["mask"]
     # a purchase keeps its customer active at the end of its period (the window is at least
@@ -208,19 +209,12 @@ def active_counts_bits(
     new = counts.select(idx=counts.bit + idx0 - 1, new_customers=counts["first"])
     counts = counts.select(idx=counts.bit + idx0, active=counts.active, both=counts.both)
 
-    few = per.filter(per.orders < tallies.SAFE_TOTAL).select(*names)
-    many = per.filter(per.orders >= tallies.SAFE_TOTAL)
-    many = many.mutate(exact=tallies.exact(many, width, many.orders))
-    counted = tallies.at_least(
-        ibis.union(few, many.filter(many.exact).select(*names)),
-        width,
-        {"buyers": 1, "repeat_buyers": 2},
-    )
+    counted = tallies.at_least(per.filter(per.exact), width, {"buyers": 1, "repeat_buyers": 2})
     counted = counted.select(
         c_idx=counted.k + idx0, c_buyers=counted.buyers, c_repeat=counted.repeat_buyers
     )
     days = day_periods(day_number(first), day_number(as_of), grain)
-    overflowed = _buyers_of(purchases, days, many.filter(~many.exact))
+    overflowed = _buyers_of(purchases, days, per.filter(~per.exact))
     daily = daily_totals(purchases) if daily is None else daily
     dated = daily.join(days, daily.order_day == days.day)
     activity = dated.group_by(idx=dated.period_idx).aggregate(

@@ -1,10 +1,11 @@
 """Where analytics read from: an export file (DuckDB in memory) or the store's own database.
 
 Either way the result is a :class:`DataSource` holding an Ibis backend and the canonical
-``orders`` (and, when there are any, ``surveys``) tables with money as floats in the
-currency's units, so the analytics run where the data lives. Files are read and checked like
-an import (every bad row named, nothing analysed half), except canonical Parquet files, which
-DuckDB scans directly so that exports of any size never pass through Python.
+``orders`` (and, when there are any, ``surveys``) tables with money as numbers in the
+currency's units (floats, or a Parquet file's exact decimals), so the analytics run where the
+data lives. Files are read and checked like an import (every bad row named, nothing analysed
+half), except canonical Parquet files, which DuckDB scans directly so that exports of any
+size never pass through Python.
 """
 
 from __future__ import annotations
@@ -83,8 +84,9 @@ def _scan_parquet(
     con: ibis.BaseBackend, path: Path, columns: tuple[str, ...], money: tuple[str, ...]
 ) -> ir.Table:
     """A view over the Parquet file with the canonical columns: times as naive UTC, money as
-    floats. Zone-aware times are shifted through their epoch, not DuckDB's ICU cast, which
-    costs a second per 10 million rows on every query."""
+    the file's decimals or floats (other numbers as floats). Zone-aware times are shifted
+    through their epoch, not DuckDB's ICU cast, which costs a second per 10 million rows on
+    every query; decimals are left to the analytics, which cast only the net amount."""
     schema = pq.read_schema(path)
     names = [c for c in columns if c in schema.names]
     parts = []
@@ -93,7 +95,7 @@ def _scan_parquet(
         kind = schema.field(name).type
         if pa.types.is_timestamp(kind) and kind.tz is not None:
             parts.append(f"make_timestamp(epoch_us({quoted})) AS {quoted}")
-        elif name in money:
+        elif name in money and not (pa.types.is_decimal(kind) or pa.types.is_floating(kind)):
             parts.append(f"CAST({quoted} AS DOUBLE) AS {quoted}")
         else:
             parts.append(quoted)
