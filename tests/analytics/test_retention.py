@@ -314,6 +314,12 @@ def test_local_days_follow_the_zone_through_dst(backend, zone_name):
         dt.datetime(2021, 4, 3, 12, 59),
         dt.datetime(2021, 4, 3, 13, 1),
     ]
+    # a fraction of a second before local midnight stays on its day (an epoch with the
+    # fraction, cast to an integer, rounds up into the next one)
+    tz = ZoneInfo(zone_name)
+    for day in (dt.datetime(2021, 1, 15), dt.datetime(2021, 7, 15)):
+        midnight = day.replace(tzinfo=tz).astimezone(dt.UTC).replace(tzinfo=None)
+        instants += [midnight - dt.timedelta(milliseconds=400), midnight]
     orders = pa.table(
         {
             "customer_id": ["a"] * len(instants),
@@ -326,7 +332,6 @@ def test_local_days_follow_the_zone_through_dst(backend, zone_name):
     span = (min(instants), max(instants))
     got = purchases(table, timezone=zone_name, span=span).order_by("order_id")
     got = got.to_pyarrow().to_pandas()
-    tz = ZoneInfo(zone_name)
     want = {str(i): t.replace(tzinfo=dt.UTC).astimezone(tz).date() for i, t in enumerate(instants)}
     assert len(got) == len(instants)
     for row in got.itertuples():

@@ -92,7 +92,7 @@ def local_day(
     if span is None:
         raise UserError("a time zone other than UTC needs the data's time span")
     changes = offset_changes(timezone, *span)
-    seconds = ordered_at.epoch_seconds().cast("int64")
+    seconds = whole_seconds(ordered_at)
     if len(changes) == 1:
         shifted = seconds + changes[0][1]
     else:
@@ -102,6 +102,15 @@ def local_day(
         ]
         shifted = seconds + ibis.cases(*branches, else_=changes[-1][1])
     return (shifted // 86_400).cast("int64")
+
+
+def whole_seconds(ordered_at: ir.TimestampValue) -> ir.IntegerValue:
+    """Seconds since the epoch of a naive-UTC timestamp, the fraction dropped on every
+    backend. DuckDB's and PostgreSQL's epochs carry the fraction, which a cast to an integer
+    rounds: an order at 23:59:59.6 would fall on the next day."""
+    day = ordered_at.date().delta(ibis.literal(EPOCH), unit="day").cast("int64")
+    parts = [(ordered_at.hour(), 3_600), (ordered_at.minute(), 60), (ordered_at.second(), 1)]
+    return day * 86_400 + sum(part.cast("int64") * scale for part, scale in parts)
 
 
 def day_dates(first_day: int, last_day: int) -> ir.Table:
