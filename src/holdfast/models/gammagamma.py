@@ -26,7 +26,7 @@ from scipy.special import digamma, gammaln, polygamma
 
 from holdfast.errors import UserError
 from holdfast.models._common import arrays, dot, out, read_params
-from holdfast.models._fit import chunks, compress, fit_model, scale_for
+from holdfast.models._fit import CHUNK, chunks, compress, fit_model, scale_for
 from holdfast.models._validate import as_column, check_whole, raise_rows, weights_column
 from holdfast.models.result import FitResult
 
@@ -38,56 +38,79 @@ STARTS = ((0.0, 0.0, 0.0), (1.0, 1.0, 0.0), (2.0, 1.0, 1.0), (-1.0, 0.5, -1.0))
 
 
 class GammaGammaLikelihood:
-    """Total weighted Gamma-Gamma log-likelihood in log-parameters (p, q, gamma)."""
+    """Total weighted Gamma-Gamma log-likelihood in log-parameters (p, q, gamma).
+
+    Only the last factor, (gamma + m_x x)^(px+q), ties a customer's spend to the parameters
+    in a way that needs each row: the gamma functions depend on x alone and are taken once
+    per distinct x, and the powers of m_x and x are weighted sums taken once. An evaluation
+    costs one logarithm and one division per row instead of six special functions.
+    """
 
     analytic_hessian = True
 
     def __init__(self, x: np.ndarray, m: np.ndarray, w: np.ndarray):
         self.x, self.m, self.w = x, m, w
         self.n_rows = int(w.shape[0])
+        self.wx = w * x
+        self.total = float(w.sum())
+        self.xs, codes = np.unique(x, return_inverse=True)
+        self.weight_of_x = np.bincount(codes, weights=w, minlength=self.xs.size)
+        log_m = np.log(m)
+        self.sum_log_m = dot(w, log_m)
+        # d/dp of (px - 1) log m_x + px log x
+        self.sum_x_logs = dot(self.wx, log_m + np.log(x))
 
     def subset(self, rows: np.ndarray, weights: np.ndarray) -> GammaGammaLikelihood:
         return GammaGammaLikelihood(self.x[rows], self.m[rows], weights)
 
+    def _row_sums(self, g: float, order: int) -> np.ndarray:
+        """Weighted sums over the rows of log(gm), 1/gm and (order 2) 1/gm^2, gm = gamma +
+        m_x x, each plain and times x: [log, x log, inv, x inv, inv2, x inv2]."""
+        sums = np.zeros(6)
+        for start in chunks(self.n_rows):
+            sl = slice(start, start + CHUNK)
+            w, wx = self.w[sl], self.wx[sl]
+            gm = g + self.m[sl] * self.x[sl]
+            log_gm = np.log(gm)
+            inv = 1.0 / gm
+            sums[:4] += [dot(w, log_gm), dot(wx, log_gm), dot(w, inv), dot(wx, inv)]
+            if order >= 2:
+                inv *= inv
+                sums[4:] += [dot(w, inv), dot(wx, inv)]
+        return sums
+
     def evaluate(self, u: np.ndarray, order: int):
         p, q, g = theta = np.exp(u)
-        value, grad, hess = 0.0, np.zeros(3), np.zeros((3, 3))
-        for start in chunks(self.n_rows):
-            sl = slice(start, start + 65536)
-            x, m, w = self.x[sl], self.m[sl], self.w[sl]
-            px = p * x
-            lx, lm = np.log(x), np.log(m)
-            gm = g + m * x
-            lgm = np.log(gm)
-            value += dot(
-                w,
-                (
-                    gammaln(px + q)
-                    - gammaln(px)
-                    - gammaln(q)
-                    + q * math.log(g)
-                    + (px - 1.0) * lm
-                    + px * lx
-                    - (px + q) * lgm
-                ),
-            )
-            d_pq = digamma(px + q)
-            grad += [
-                dot(w, x * (d_pq - digamma(px) + lm + lx - lgm)),
-                dot(w, (d_pq - digamma(q) + math.log(g) - lgm)),
-                dot(w, (q / g - (px + q) / gm)),
+        n, xs, wxs = self.total, self.xs, self.weight_of_x
+        log_gm, x_log_gm, inv, x_inv, inv2, x_inv2 = self._row_sums(g, order)
+        pxs = p * xs
+        value = (
+            dot(wxs, gammaln(pxs + q) - gammaln(pxs))
+            + n * (q * math.log(g) - gammaln(q))
+            + p * self.sum_x_logs
+            - self.sum_log_m
+            - p * x_log_gm
+            - q * log_gm
+        )
+        d_pq = digamma(pxs + q)
+        grad = np.array(
+            [
+                dot(wxs, xs * (d_pq - digamma(pxs))) + self.sum_x_logs - x_log_gm,
+                dot(wxs, d_pq) + n * (math.log(g) - digamma(q)) - log_gm,
+                n * q / g - p * x_inv - q * inv,
             ]
-            if order >= 2:
-                t_pq = polygamma(1, px + q)
-                hess[0, 0] += dot(w, x * x * (t_pq - polygamma(1, px)))
-                hess[0, 1] += dot(w, (x * t_pq))
-                hess[0, 2] -= dot(w, (x / gm))
-                hess[1, 1] += dot(w, (t_pq - polygamma(1, q)))
-                hess[1, 2] += dot(w, (1.0 / g - 1.0 / gm))
-                hess[2, 2] += dot(w, (-q / g**2 + (px + q) / gm**2))
+        )
         grad_u = theta * grad
         if order < 2:
             return value, grad_u, None
+        t_pq = polygamma(1, pxs + q)
+        hess = np.array(
+            [
+                [dot(wxs, xs * xs * (t_pq - polygamma(1, pxs))), dot(wxs, xs * t_pq), -x_inv],
+                [0.0, dot(wxs, t_pq) - n * polygamma(1, q), n / g - inv],
+                [0.0, 0.0, -n * q / g**2 + p * x_inv2 + q * inv2],
+            ]
+        )
         hess = np.triu(hess) + np.triu(hess, 1).T
         return value, grad_u, np.outer(theta, theta) * hess + np.diag(grad_u)
 
