@@ -64,6 +64,23 @@ def test_loglik_invariant(fitted, repeat):
     assert total == pytest.approx(fitted.loglik, rel=1e-12)
 
 
+def test_likelihood_gradient_and_hessian_match_finite_differences(repeat):
+    x, m = repeat.x.to_numpy(float), repeat.zbar.to_numpy(float)
+    lik = gammagamma.GammaGammaLikelihood(x, m, np.ones(x.shape[0]))
+    u = np.log([3.0, 2.0, 30.0])  # away from the optimum: gradients far from 0
+    value, grad, hess = lik.evaluate(u, 2)
+    params = dict(zip(gammagamma.NAMES, np.exp(u), strict=True))
+    assert value == pytest.approx(gammagamma.loglik(params, x, m).sum(), rel=1e-12)
+    h = 1e-5
+    for i in range(3):
+        step = np.zeros(3)
+        step[i] = h
+        up, up_grad, _ = lik.evaluate(u + step, 1)
+        down, down_grad, _ = lik.evaluate(u - step, 1)
+        assert grad[i] == pytest.approx((up - down) / (2 * h), rel=1e-6)
+        np.testing.assert_allclose(hess[:, i], (up_grad - down_grad) / (2 * h), rtol=1e-5)
+
+
 def test_simulate_and_recover():
     results = [gammagamma.GammaGamma().fit(*simulate(3000, **TRUTH, seed=s)) for s in range(20)]
     assert_recovers(results, TRUTH)
