@@ -53,6 +53,52 @@ def test_canonical_parquet_is_scanned_in_place(tmp_path: Path):
     assert [r["customer_id"] for r in got] == ["a", "b"]
 
 
+def with_currencies(codes: list[str | None]) -> pa.Table:
+    table = canonical_orders([f"c{i}" for i in range(len(codes))])
+    return table.append_column("currency", pa.array(codes, pa.string()))
+
+
+@pytest.mark.parametrize("statistics", [True, False])
+def test_a_parquet_files_currency_column_gives_the_currency(tmp_path: Path, statistics: bool):
+    path = tmp_path / "orders.parquet"
+    pq.write_table(with_currencies(["eur", None, "EUR"]), path, write_statistics=statistics)
+    for requested in (None, "EUR"):
+        source = open_file(ImportRequest("orders", path, currency=requested))
+        source.close()
+        assert source.currency == "EUR"
+
+
+@pytest.mark.parametrize("statistics", [True, False])
+def test_a_parquet_file_in_several_currencies_is_refused(tmp_path: Path, statistics: bool):
+    path = tmp_path / "orders.parquet"
+    codes = ["EUR", "USD", "EUR", "GBP"]
+    pq.write_table(with_currencies(codes), path, write_statistics=statistics, row_group_size=2)
+    with pytest.raises(InputError) as mixed:
+        open_file(ImportRequest("orders", path))
+    text = str(mixed.value)
+    assert "orders.parquet" in text and "mixes currencies" in text
+    assert "2 rows in EUR" in text and "1 row in GBP" in text and "1 row in USD" in text
+    with pytest.raises(InputError) as other:
+        open_file(ImportRequest("orders", path, currency="EUR"))
+    text = str(other.value)
+    assert "1 row in USD; the amounts are in EUR" in text and "1 row in GBP" in text
+    assert "in EUR;" not in text
+
+
+def test_a_parquet_file_in_another_currency_than_asked_is_refused(tmp_path: Path):
+    path = tmp_path / "orders.parquet"
+    pq.write_table(with_currencies(["EUR", "EUR"]), path)
+    with pytest.raises(InputError, match="2 rows in EUR; the amounts are in USD"):
+        open_file(ImportRequest("orders", path, currency="USD"))
+
+
+def test_a_parquet_files_currency_must_be_a_currency_code(tmp_path: Path):
+    path = tmp_path / "orders.parquet"
+    pq.write_table(with_currencies(["US$", "US$"]), path)
+    with pytest.raises(UserError, match="column currency: 'US\\$' is not an ISO 4217"):
+        open_file(ImportRequest("orders", path))
+
+
 @pytest.mark.parametrize("statistics", [True, False])
 def test_parquet_with_empty_required_values_is_refused(tmp_path: Path, statistics: bool):
     path = tmp_path / "orders.parquet"

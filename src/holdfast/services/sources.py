@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from holdfast.domain.money import currency_exponent
+from holdfast.domain.money import currency_exponent, normalize_currency
 from holdfast.errors import InputError, Problem, UserError
 from holdfast.report.data import mask_password
 from holdfast.services.database import upgrade_store
@@ -128,6 +128,73 @@ def parquet_null_counts(path: Path, columns: tuple[str, ...]) -> dict[str, int]:
     return known
 
 
+def parquet_currency(con: ibis.BaseBackend, path: Path, requested: str | None) -> str | None:
+    """The one currency of a directly scanned Parquet file's amounts: that of its ``currency``
+    column (from the footer when every row group tells it, else by a scan of that column),
+    which must agree with ``requested``; ``requested`` when the file has no such column or it
+    is empty. Amounts in several currencies would add up different money: like an import, the
+    analysis refuses them, naming the codes and their rows."""
+    wanted = normalize_currency(requested) if requested else None
+    codes = _footer_currencies(path)
+    if codes is None:
+        source = "'" + str(path.resolve()).replace("'", "''") + "'"
+        found = con.sql(
+            f"SELECT upper(currency) AS code, count(*) AS n FROM read_parquet({source}) "
+            "WHERE currency IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).to_pyarrow()
+        codes = dict(zip(found["code"].to_pylist(), found["n"].to_pylist(), strict=True))
+    if not codes:
+        return wanted
+    expected = wanted or (next(iter(codes)) if len(codes) == 1 else None)
+    ranked = sorted(codes.items(), key=lambda item: (-item[1], item[0]))
+    other = [(code, n) for code, n in ranked if code != expected]
+    if other:
+        why = (
+            f"the amounts are in {expected}"
+            if expected
+            else "the file mixes currencies, and revenue adds up one: give a file per currency"
+        )
+        problems = [
+            Problem(
+                f"{n:,} row{'' if n == 1 else 's'} in {code}; {why}",
+                file=str(path),
+                column="currency",
+                value=code,
+            )
+            for code, n in other
+        ]
+        raise InputError(f"{path.name}: amounts in more than one currency", problems)
+    try:
+        return normalize_currency(expected)
+    except UserError as error:
+        raise UserError(f"{path.name}, column currency: {error}") from None
+
+
+def _footer_currencies(path: Path) -> dict[str, int] | None:
+    """Rows per upper-cased currency code when the footer tells them (every row group holds
+    one code, by its statistics), else None; {} without a currency column."""
+    meta = pq.ParquetFile(path).metadata
+    leaves = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
+    if "currency" not in leaves:
+        return {}
+    codes: dict[str, int] = {}
+    for group in range(meta.num_row_groups):
+        chunk = meta.row_group(group)
+        stats = chunk.column(leaves["currency"]).statistics
+        if stats is None or not stats.has_null_count:
+            return None
+        if stats.null_count == chunk.num_rows:
+            continue
+        if not stats.has_min_max:
+            return None
+        low, high = (str(v).upper() for v in (stats.min, stats.max))
+        if low != high:
+            return None
+        if chunk.num_rows > stats.null_count:
+            codes[low] = codes.get(low, 0) + chunk.num_rows - stats.null_count
+    return codes
+
+
 def _check_required(table: ir.Table, path: Path, required: tuple[str, ...]) -> None:
     """Refuse nulls in required columns of a directly scanned Parquet file (from its footer
     where it can tell, else by one scan of the other columns)."""
@@ -164,6 +231,8 @@ def _file_table(
         table = _scan_parquet(con, request.path, columns, money)
         _check_required(table, request.path, required)
         currency = request.currency
+        if money:
+            currency = parquet_currency(con, request.path, request.currency)
         return table, currency
     checked = read_checked_file(
         request, observer, timezone=timezone, default_currency=default_currency
