@@ -99,8 +99,17 @@ def _scan_parquet(
             parts.append(f"CAST({quoted} AS DOUBLE) AS {quoted}")
         else:
             parts.append(quoted)
-    source = "'" + str(path.resolve()).replace("'", "''") + "'"
-    return con.sql(f"SELECT {', '.join(parts)} FROM read_parquet({source})")
+    return con.sql(f"SELECT {', '.join(parts)} FROM read_parquet({_sql_path(path)})")
+
+
+def _sql_path(path: Path) -> str:
+    """The file's absolute path as an SQL string literal."""
+    return "'" + str(path.resolve()).replace("'", "''") + "'"
+
+
+def _leaf_columns(meta: pq.FileMetaData) -> dict[str, int]:
+    """The index of each column in a Parquet footer's row groups, by name."""
+    return {meta.schema.column(i).path: i for i in range(meta.num_columns)}
 
 
 def parquet_null_counts(path: Path, columns: tuple[str, ...]) -> dict[str, int]:
@@ -109,7 +118,7 @@ def parquet_null_counts(path: Path, columns: tuple[str, ...]) -> dict[str, int]:
     the footer cannot tell are left out (they must be scanned)."""
     meta = pq.ParquetFile(path).metadata
     schema = meta.schema.to_arrow_schema()
-    leaves = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
+    leaves = _leaf_columns(meta)
     known: dict[str, int] = {}
     for name in columns:
         if name not in leaves:
@@ -137,9 +146,8 @@ def parquet_currency(con: ibis.BaseBackend, path: Path, requested: str | None) -
     wanted = normalize_currency(requested) if requested else None
     codes = _footer_currencies(path)
     if codes is None:
-        source = "'" + str(path.resolve()).replace("'", "''") + "'"
         found = con.sql(
-            f"SELECT upper(currency) AS code, count(*) AS n FROM read_parquet({source}) "
+            f"SELECT upper(currency) AS code, count(*) AS n FROM read_parquet({_sql_path(path)}) "
             "WHERE currency IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
         ).to_pyarrow()
         codes = dict(zip(found["code"].to_pylist(), found["n"].to_pylist(), strict=True))
@@ -174,7 +182,7 @@ def _footer_currencies(path: Path) -> dict[str, int] | None:
     """Rows per upper-cased currency code when the footer tells them (every row group holds
     one code, by its statistics), else None; {} without a currency column."""
     meta = pq.ParquetFile(path).metadata
-    leaves = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
+    leaves = _leaf_columns(meta)
     if "currency" not in leaves:
         return {}
     codes: dict[str, int] = {}
@@ -230,10 +238,10 @@ def _file_table(
         observer.note(f"Reading {request.path.name} (Parquet, scanned in place)")
         table = _scan_parquet(con, request.path, columns, money)
         _check_required(table, request.path, required)
-        currency = request.currency
-        if money:
-            currency = parquet_currency(con, request.path, request.currency)
-        return table, currency
+        # only a table with amounts answers for its currency column (survey answers do not)
+        if not money:
+            return table, request.currency
+        return table, parquet_currency(con, request.path, request.currency)
     checked = read_checked_file(
         request, observer, timezone=timezone, default_currency=default_currency
     )
